@@ -1,0 +1,42 @@
+// Package helperbin embeds the push-helper binaries that `make build`
+// places in bin/, one per architecture, so that users install one file.
+package helperbin
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+)
+
+//go:embed bin
+var binaries embed.FS
+
+// Binary is one embedded helper build.
+type Binary struct {
+	GOARCH string
+	Data   []byte
+	SHA256 string
+}
+
+// For returns the helper for a Linux GOARCH ("amd64", "arm64").
+func For(goarch string) (Binary, error) {
+	data, err := fs.ReadFile(binaries, "bin/push-helper-linux-"+goarch)
+	if err != nil {
+		return Binary{}, fmt.Errorf("no embedded helper for linux/%s (build push with `make build`): %w", goarch, err)
+	}
+	sum := sha256.Sum256(data)
+	return Binary{GOARCH: goarch, Data: data, SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// GOARCH maps `uname -m` output to a Go architecture name.
+func GOARCH(unameM string) (string, error) {
+	switch unameM {
+	case "x86_64", "amd64":
+		return "amd64", nil
+	case "aarch64", "arm64":
+		return "arm64", nil
+	}
+	return "", fmt.Errorf("unsupported host architecture %q", unameM)
+}

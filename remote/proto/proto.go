@@ -1,0 +1,43 @@
+// Package proto holds the versioned JSON messages exchanged between push
+// and push-helper, and the desired-state documents push prints and stores.
+// It imports only the standard library so that both sides can share it.
+package proto
+
+// Version is the protocol version. A helper refuses requests of another
+// major version, so a stale helper on a host can never misread a spec.
+const Version = 1
+
+// Verb is what push asks the helper to do.
+type Verb string
+
+const (
+	VerbFacts   Verb = "facts"   // read only: what the host has
+	VerbPlan    Verb = "plan"    // facts plus the actions apply would take
+	VerbApply   Verb = "apply"   // take the actions, then read back
+	VerbVerify  Verb = "verify"  // end-to-end probes of every network
+	VerbRestore Verb = "restore" // boot-time re-apply of the last applied spec
+	VerbVersion Verb = "version" // the helper's own version and sha256
+)
+
+// Request is the single JSON document a helper reads on stdin.
+type Request struct {
+	Version int       `json:"version"`
+	Verb    Verb      `json:"verb"`
+	Spec    *HostSpec `json:"spec,omitempty"`
+	Options Options   `json:"options"`
+}
+
+// Options change how a verb runs, not what the host should look like.
+type Options struct {
+	// Prune removes objects push created that the spec no longer wants.
+	Prune bool `json:"prune,omitempty"`
+	// Holder describes the controller for the host lock ("user@host").
+	Holder string `json:"holder,omitempty"`
+}
+
+// ExitCode is the helper's process exit status.
+const (
+	ExitOK      = 0 // done, nothing pending
+	ExitFailed  = 1 // failed; the Result says why
+	ExitChanges = 2 // plan: changes are pending
+)

@@ -1,0 +1,76 @@
+package proto
+
+// Result is the single JSON document a helper writes on stdout, for every
+// verb, failure included.
+type Result struct {
+	Version int    `json:"version"`
+	Verb    Verb   `json:"verb"`
+	Agent   string `json:"agent,omitempty"`
+	Helper  Build  `json:"helper"`
+	// Facts is what the helper observed (after apply: read back).
+	Facts *Facts `json:"facts,omitempty"`
+	// Actions are the changes planned (plan) or taken (apply).
+	Actions []Action `json:"actions,omitempty"`
+	// Checks are verify's end-to-end probes.
+	Checks []Check `json:"checks,omitempty"`
+	// Error is set when the verb failed as a whole.
+	Error string `json:"error,omitempty"`
+}
+
+// Build identifies a helper binary.
+type Build struct {
+	Version string `json:"version"`
+	SHA256  string `json:"sha256,omitempty"`
+	GOARCH  string `json:"goarch,omitempty"`
+}
+
+// ActionKind names what an action changes.
+type ActionKind string
+
+const (
+	ActLoadModule     ActionKind = "load-module"
+	ActPersistModule  ActionKind = "persist-module"
+	ActTrunkUp        ActionKind = "trunk-up"
+	ActTrunkFlush     ActionKind = "trunk-flush-addresses"
+	ActPersistTrunk   ActionKind = "persist-trunk"
+	ActCreateNetwork  ActionKind = "create-network"
+	ActReplaceNetwork ActionKind = "replace-network"
+	ActRemoveNetwork  ActionKind = "remove-network"
+	ActAddSNAT        ActionKind = "add-snat"
+	ActRemoveSNAT     ActionKind = "remove-snat"
+	ActAddAddress     ActionKind = "add-address"
+	ActInstallUnit    ActionKind = "install-unit"
+	ActWriteState     ActionKind = "write-state"
+)
+
+// Outcome is what became of an action.
+type Outcome string
+
+const (
+	OutcomePending Outcome = "pending" // plan: would be taken
+	OutcomeDone    Outcome = "done"
+	OutcomeFailed  Outcome = "failed"
+	OutcomeRefused Outcome = "refused" // unsafe, e.g. containers attached
+	OutcomeSkipped Outcome = "skipped" // not attempted after an earlier failure
+)
+
+// Action is one change, described for a person and for a program.
+type Action struct {
+	Kind   ActionKind `json:"kind"`
+	Target string     `json:"target"`
+	// Summary is a sentence: "create Docker network z_vlan150 (ipvlan l2,
+	// parent ens160.150, ip-range 192.168.148.128/25)".
+	Summary string  `json:"summary"`
+	Outcome Outcome `json:"outcome"`
+	Error   string  `json:"error,omitempty"`
+}
+
+// Check is one end-to-end probe made by verify.
+type Check struct {
+	Network string `json:"network"`
+	What    string `json:"what"` // "gateway 192.0.2.1 answers", "source ip seen"
+	OK      bool   `json:"ok"`
+	Want    string `json:"want,omitempty"`
+	Got     string `json:"got,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
