@@ -1,0 +1,256 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultSocket is where dockerd listens.
+const DefaultSocket = "/var/run/docker.sock"
+
+// ErrNotFound is returned for a network Docker does not have.
+var ErrNotFound = errors.New("no such network")
+
+// Client is a small Docker Engine API client: just the calls push needs,
+// over the unix socket, with no docker CLI.
+type Client struct {
+	http       *http.Client
+	apiVersion string // path prefix "/v1.41", set by Negotiate
+}
+
+// NewClient returns a client for the daemon listening on socket.
+func NewClient(socket string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+		MaxIdleConns:    2,
+		IdleConnTimeout: 5 * time.Second,
+	}
+	return &Client{http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+}
+
+// Close releases idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+// Version is what the daemon says about itself.
+type Version struct {
+	Version    string `json:"Version"`
+	APIVersion string `json:"ApiVersion"`
+}
+
+// SupportsIPVlan reports whether ipvlan is available without
+// experimental mode (Docker 19.03 and later).
+func (v Version) SupportsIPVlan() bool {
+	major, minor := parseVersion(v.Version)
+	return major > 19 || (major == 19 && minor >= 3)
+}
+
+// parseVersion reads "20.10.24+dfsg1" as 20, 10.
+func parseVersion(s string) (int, int) {
+	parts := strings.SplitN(s, ".", 3)
+	if len(parts) < 2 {
+		return 0, 0
+	}
+	major, _ := strconv.Atoi(parts[0])
+	minor, _ := strconv.Atoi(parts[1])
+	return major, minor
+}
+
+// Negotiate asks the daemon for its version and pins later requests to
+// the daemon's own API version. The few fields push reads and writes
+// have been stable since API 1.40 (Docker 19.03); newer daemons drop
+// support for old versions (Docker 29 needs 1.44), so push speaks the
+// daemon's version rather than a fixed one.
+func (c *Client) Negotiate(ctx context.Context) (Version, error) {
+	var v Version
+	if err := c.do(ctx, http.MethodGet, "/version", nil, &v); err != nil {
+		return Version{}, fmt.Errorf("docker version: %w", err)
+	}
+	if v.APIVersion == "" {
+		return v, fmt.Errorf("docker version: daemon %q reports no API version", v.Version)
+	}
+	c.apiVersion = "/v" + v.APIVersion
+	return v, nil
+}
+
+type apiNetwork struct {
+	ID         string            `json:"Id"`
+	Name       string            `json:"Name"`
+	Driver     string            `json:"Driver"`
+	Options    map[string]string `json:"Options"`
+	Attachable bool              `json:"Attachable"`
+	Labels     map[string]string `json:"Labels"`
+	IPAM       struct {
+		Driver string `json:"Driver"`
+		Config []struct {
+			Subnet     string            `json:"Subnet"`
+			Gateway    string            `json:"Gateway"`
+			IPRange    string            `json:"IPRange"`
+			AuxAddress map[string]string `json:"AuxiliaryAddresses"`
+		} `json:"Config"`
+	} `json:"IPAM"`
+	Containers map[string]struct {
+		Name string `json:"Name"`
+	} `json:"Containers"`
+}
+
+func (a apiNetwork) network() Network {
+	n := Network{
+		ID: a.ID, Name: a.Name, Driver: a.Driver, Options: a.Options,
+		Attachable: a.Attachable, Labels: a.Labels,
+	}
+	// The first IPv4 pool is the one push manages.
+	for _, c := range a.IPAM.Config {
+		if strings.Contains(c.Subnet, ":") {
+			continue
+		}
+		n.Subnet, n.Gateway, n.IPRange, n.Aux = c.Subnet, c.Gateway, c.IPRange, c.AuxAddress
+		break
+	}
+	for id, c := range a.Containers {
+		name := strings.TrimPrefix(c.Name, "/")
+		if name == "" {
+			name = id[:min(12, len(id))]
+		}
+		n.Containers = append(n.Containers, name)
+	}
+	return Normalize(n)
+}
+
+// Networks lists every network. Containers are not filled in; Inspect
+// one network for those.
+func (c *Client) Networks(ctx context.Context) ([]Network, error) {
+	var list []apiNetwork
+	if err := c.do(ctx, http.MethodGet, c.apiVersion+"/networks", nil, &list); err != nil {
+		return nil, fmt.Errorf("list docker networks: %w", err)
+	}
+	out := make([]Network, 0, len(list))
+	for _, a := range list {
+		out = append(out, a.network())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Inspect returns one network, with its attached containers.
+func (c *Client) Inspect(ctx context.Context, idOrName string) (Network, error) {
+	var a apiNetwork
+	if err := c.do(ctx, http.MethodGet, c.apiVersion+"/networks/"+url.PathEscape(idOrName), nil, &a); err != nil {
+		return Network{}, fmt.Errorf("inspect docker network %s: %w", idOrName, err)
+	}
+	return a.network(), nil
+}
+
+type createRequest struct {
+	Name           string            `json:"Name"`
+	CheckDuplicate bool              `json:"CheckDuplicate"`
+	Driver         string            `json:"Driver"`
+	Attachable     bool              `json:"Attachable"`
+	Options        map[string]string `json:"Options,omitempty"`
+	Labels         map[string]string `json:"Labels,omitempty"`
+	IPAM           *createIPAM       `json:"IPAM,omitempty"`
+}
+
+type createIPAM struct {
+	Driver string         `json:"Driver"`
+	Config []createConfig `json:"Config"`
+}
+
+type createConfig struct {
+	Subnet     string            `json:"Subnet,omitempty"`
+	Gateway    string            `json:"Gateway,omitempty"`
+	IPRange    string            `json:"IPRange,omitempty"`
+	AuxAddress map[string]string `json:"AuxiliaryAddresses,omitempty"`
+}
+
+// Create makes n and returns its id.
+func (c *Client) Create(ctx context.Context, n Network) (string, error) {
+	req := createRequest{
+		Name: n.Name, CheckDuplicate: true, Driver: n.Driver,
+		Attachable: n.Attachable, Options: n.Options, Labels: n.Labels,
+	}
+	if n.Subnet != "" {
+		req.IPAM = &createIPAM{Driver: "default", Config: []createConfig{{
+			Subnet: n.Subnet, Gateway: n.Gateway, IPRange: n.IPRange, AuxAddress: n.Aux,
+		}}}
+	}
+	var resp struct {
+		ID string `json:"Id"`
+	}
+	if err := c.do(ctx, http.MethodPost, c.apiVersion+"/networks/create", req, &resp); err != nil {
+		return "", fmt.Errorf("create docker network %s: %w", n.Name, err)
+	}
+	return resp.ID, nil
+}
+
+// Remove deletes a network; a network already gone is not an error.
+func (c *Client) Remove(ctx context.Context, idOrName string) error {
+	err := c.do(ctx, http.MethodDelete, c.apiVersion+"/networks/"+url.PathEscape(idOrName), nil, nil)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("remove docker network %s: %w", idOrName, err)
+	}
+	return nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://docker"+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%w: %s", ErrNotFound, apiMessage(data))
+	}
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("docker api %s %s: %s: %s", method, path, resp.Status, apiMessage(data))
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode docker api %s: %w", path, err)
+	}
+	return nil
+}
+
+func apiMessage(data []byte) string {
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &m) == nil && m.Message != "" {
+		return m.Message
+	}
+	return strings.TrimSpace(string(data))
+}
