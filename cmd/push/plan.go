@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kasmfleet/push/playbooks"
+	"github.com/kasmfleet/push/remote/proto"
+)
+
+func runPlan(ctx context.Context, io stdio, args []string) int {
+	fs := flags(io, "plan", "[--offline] [--json] FILE...")
+	offline := fs.Bool("offline", false, "print the desired state without connecting anywhere")
+	asJSON := fs.Bool("json", false, "print JSON")
+	files, code, ok := parse(fs, args)
+	if !ok {
+		return code
+	}
+	inv, _, ok := load(io, files, true)
+	if !ok {
+		return exitFailed
+	}
+	desired := playbooks.Desire(inv)
+	if !*offline {
+		fmt.Fprintln(io.err, "push: online plan needs the fleet runner, which is not built yet; use --offline")
+		return exitFailed
+	}
+	if *asJSON {
+		writeJSON(io.out, struct {
+			Version int `json:"version"`
+			playbooks.Desired
+		}{jsonVersion, desired})
+		return exitOK
+	}
+	printDesired(io.out, desired)
+	return exitOK
+}
+
+// printDesired renders the desired state for a person.
+func printDesired(w io.Writer, d playbooks.Desired) {
+	for _, v := range d.VSphere {
+		fmt.Fprintf(w, "vSphere %s (%s, datacenter %s)\n", v.Server, or(v.URL, "URL from GOVC_URL"), or(v.Datacenter, "default"))
+		fmt.Fprintf(w, "  port group %s on switch %s: VLAN trunk %s\n", v.PortGroup, v.Switch, ranges(v.VLANs))
+		for _, vm := range v.VMs {
+			fmt.Fprintf(w, "  VM %s: a vmxnet3 NIC on %s, connected at power-on\n", vm.VM, v.PortGroup)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, h := range d.Hosts {
+		c := h.Conn
+		fmt.Fprintf(w, "agent %s (%s%s%s)\n", h.Name, prefix(c.User, "@"), c.Address, suffix(":", c.Port))
+		s := h.Spec
+		if s.Trunk != nil {
+			nic := s.Trunk.NIC
+			if h.TrunkAuto {
+				nic = "found by the MAC address vSphere gives VM " + h.VM
+			}
+			fmt.Fprintf(w, "  8021q loaded and loaded at boot\n")
+			fmt.Fprintf(w, "  trunk NIC %s: up, no address, kept so across reboots\n", nic)
+		}
+		for _, v := range s.VLANs {
+			fmt.Fprintf(w, "  network %s: %s %s on VLAN %d, subnet %s, gateway %s, ip-range %s (probe %s)\n",
+				v.Name, v.Driver, v.Mode, v.VID, v.Subnet, v.Gateway, v.IPRange, v.ProbeIP)
+		}
+		for _, b := range s.Bridges {
+			fmt.Fprintf(w, "  network %s: bridge %s, subnet %s, %s\n", b.Name, b.Bridge, or(b.Subnet, "chosen by Docker"), egressText(b))
+		}
+		if s.Trunk == nil && len(s.VLANs)+len(s.Bridges) == 0 {
+			fmt.Fprintln(w, "  nothing")
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func egressText(b proto.BridgeNetwork) string {
+	switch {
+	case b.AddAddress != "":
+		return fmt.Sprintf("leaving with source %s (added to the host as %s)", b.SourceIP, b.AddAddress)
+	case b.SourceIP != "":
+		return "leaving with source " + b.SourceIP
+	}
+	return "masqueraded by Docker"
+}
+
+func ranges(rs []proto.Range) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprint(r.Start)
+		if r.End != r.Start {
+			parts[i] += fmt.Sprintf("-%d", r.End)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func prefix(s, sep string) string {
+	if s == "" {
+		return ""
+	}
+	return s + sep
+}
+
+func suffix(sep string, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s%d", sep, n)
+}

@@ -1,0 +1,153 @@
+package inventory
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// decoder turns the blocks of every file into the model, reporting
+// unknown and missing attributes, bad values and duplicate names.
+type decoder struct {
+	inv   *Inventory
+	ctx   *hcl.EvalContext
+	diags hcl.Diagnostics
+	seen  map[string]hcl.Range // "type name" → first definition
+}
+
+func decode(inv *Inventory, ctx *hcl.EvalContext, bodies []hcl.Body) hcl.Diagnostics {
+	d := &decoder{inv: inv, ctx: ctx, seen: map[string]hcl.Range{}}
+	for _, body := range bodies {
+		content, diags := body.Content(fileSchema)
+		d.diags = append(d.diags, diags...)
+		for _, blk := range content.Blocks {
+			d.block(blk)
+		}
+	}
+	return d.diags
+}
+
+func (d *decoder) block(blk *hcl.Block) {
+	schema := blockSchemas[blk.Type]
+	content, diags := blk.Body.Content(schema)
+	d.diags = append(d.diags, diags...)
+	b := Block{DefRange: blk.DefRange}
+	if len(blk.Labels) > 0 {
+		b.Name, b.NameRange = blk.Labels[0], blk.LabelRanges[0]
+	} else {
+		b.NameRange = blk.TypeRange
+	}
+	key := blk.Type + " " + b.Name
+	if first, dup := d.seen[key]; dup {
+		what := fmt.Sprintf("%s %q", blk.Type, b.Name)
+		if b.Name == "" {
+			what = blk.Type
+		}
+		d.diags = append(d.diags, errorDiag(b.NameRange, "Duplicate "+blk.Type+" block",
+			fmt.Sprintf("A %s block was already defined at %s.", what, first)))
+		return
+	}
+	d.seen[key] = b.DefRange
+	r := newAttrReader(d.ctx, content, &b, d.inv.Dir, &d.diags)
+	switch blk.Type {
+	case "defaults":
+		d.inv.Defaults = Defaults{Block: b, SSH: readSSH(r)}
+	case "vsphere":
+		d.inv.VSpheres = append(d.inv.VSpheres, &VSphere{Block: b,
+			URL: r.str("url"), Username: r.str("username"), Password: r.secret("password"),
+			Datacenter: r.str("datacenter"), Insecure: deref(r.boolean("insecure")),
+			Thumbprint: r.str("thumbprint"), CAFile: r.path("ca_file")})
+	case "trunk":
+		t := &Trunk{Block: b, VSphere: r.str("vsphere"), Switch: r.str("switch"),
+			PortGroup: r.str("portgroup"), NIC: r.str("nic")}
+		t.Ranges = d.vidRanges(t, r.list("vlans"))
+		d.inv.Trunks = append(d.inv.Trunks, t)
+	case "vlan":
+		d.inv.VLANs = append(d.inv.VLANs, &VLAN{Block: b, Trunk: r.str("trunk"),
+			ID: deref(r.integer("id")), Subnet: r.prefix("subnet"), Gateway: r.addr("gateway"),
+			Network: r.str("network"), Driver: r.str("driver"), Mode: r.str("mode"),
+			PerAgent: deref(r.integer("per_agent")), VerifyURL: r.str("verify_url")})
+	case "egress":
+		d.inv.Egress = append(d.inv.Egress, &Egress{Block: b, Network: r.str("network"),
+			Bridge: r.str("bridge"), Subnet: r.prefix("subnet"), SourceIP: r.str("source_ip"),
+			AddAddress: deref(r.boolean("add_address")), VerifyURL: r.str("verify_url")})
+	case "bridge":
+		d.inv.Bridges = append(d.inv.Bridges, &Bridge{Block: b, Network: r.str("network"),
+			Bridge: r.str("bridge"), Subnet: r.prefix("subnet")})
+	case "group":
+		d.inv.Groups = append(d.inv.Groups, &Group{Block: b, Agents: r.list("agents"), Serves: readServes(r)})
+	case "agent":
+		d.inv.Agents = append(d.inv.Agents, d.agent(b, r))
+	case "rollout":
+		d.inv.Rollout = d.rollout(b, r)
+	}
+}
+
+func (d *decoder) agent(b Block, r *attrReader) *Agent {
+	a := &Agent{Block: b, Address: r.str("address"), SSH: readSSH(r), VM: r.str("vm"),
+		TrunkNIC: r.str("trunk_nic"), Slot: r.integer("slot"), Serves: readServes(r)}
+	keys, ranges := r.strMap("ip_ranges")
+	for i, k := range keys {
+		p, err := parsePrefix(ranges[k])
+		if err != nil {
+			d.diags = append(d.diags, errorDiag(b.ItemRange("ip_ranges", i), "Invalid ip-range", err.Error()))
+			continue
+		}
+		if a.IPRanges == nil {
+			a.IPRanges = map[string]netip.Prefix{}
+		}
+		a.IPRanges[k] = p
+	}
+	_, a.SourceIPs = r.strMap("source_ips")
+	return a
+}
+
+func readSSH(r *attrReader) SSH {
+	return SSH{User: r.str("user"), Port: deref(r.integer("port")),
+		IdentityFile: r.path("identity_file"), KnownHosts: r.path("known_hosts"),
+		Become: r.boolean("become"), Jump: r.str("jump")}
+}
+
+func readServes(r *attrReader) Serves {
+	return Serves{VLANs: r.list("vlans"), Egress: r.list("egress"), Bridges: r.list("bridges")}
+}
+
+func (d *decoder) rollout(b Block, r *attrReader) Rollout {
+	ro := Rollout{Block: b}
+	for i, s := range r.list("batch") {
+		bt, err := parseBatch(s, false)
+		if err != nil {
+			d.diags = append(d.diags, errorDiag(b.ItemRange("batch", i), "Invalid batch size", err.Error()))
+			continue
+		}
+		ro.Batches = append(ro.Batches, bt)
+	}
+	if b.Has("max_failures") {
+		if vals := r.list("max_failures"); len(vals) == 1 {
+			mf, err := parseBatch(vals[0], true)
+			if err != nil {
+				d.diags = append(d.diags, errorDiag(b.Range("max_failures"), "Invalid max_failures", err.Error()))
+			}
+			ro.MaxFailures = mf
+		}
+	}
+	if s := r.str("pause"); s != "" {
+		p, err := time.ParseDuration(s)
+		if err != nil || p < 0 {
+			d.diags = append(d.diags, errorDiag(b.Range("pause"), "Invalid pause",
+				fmt.Sprintf("%q is not a duration such as \"30s\" or \"2m\".", s)))
+		}
+		ro.Pause = p
+	}
+	return ro
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

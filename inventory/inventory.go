@@ -1,0 +1,224 @@
+// Package inventory reads push's HCL inventory: it decodes the blocks with
+// their source ranges, validates everything that can be known before a host
+// is touched, and allocates each agent's slice of every VLAN it serves.
+// It is pure: no network, and no disk beyond reading the named files.
+package inventory
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Inventory is the decoded, validated desired state of a fleet.
+type Inventory struct {
+	// Files are the parsed sources, for rendering diagnostics with context.
+	Files map[string]*hcl.File
+	// Dir is the directory of the first file; relative paths resolve there.
+	Dir string
+
+	Defaults Defaults
+	VSpheres []*VSphere
+	Trunks   []*Trunk
+	VLANs    []*VLAN
+	Egress   []*Egress
+	Bridges  []*Bridge
+	Groups   []*Group
+	Agents   []*Agent
+	Rollout  Rollout
+}
+
+// Block is what every named block has: its name and where things are.
+type Block struct {
+	Name      string
+	DefRange  hcl.Range // `agent "x"`
+	NameRange hcl.Range // `"x"`
+	attrs     map[string]hcl.Range
+	items     map[string][]hcl.Range // ranges of list elements or map values
+	keys      map[string][]string    // keys of map attributes, in source order
+}
+
+// Range is the range of attribute attr's expression, or of the block's
+// header when the attribute is absent.
+func (b Block) Range(attr string) hcl.Range {
+	if r, ok := b.attrs[attr]; ok {
+		return r
+	}
+	return b.DefRange
+}
+
+// Has reports whether attribute attr was written.
+func (b Block) Has(attr string) bool { _, ok := b.attrs[attr]; return ok }
+
+// ItemRange is the range of element i of a list attribute (or of the value
+// for the i-th key of a map attribute, in source order).
+func (b Block) ItemRange(attr string, i int) hcl.Range {
+	if rs := b.items[attr]; i >= 0 && i < len(rs) {
+		return rs[i]
+	}
+	return b.Range(attr)
+}
+
+// KeyRange is the range of the value for key in a map attribute, or of
+// the attribute when the key is absent.
+func (b Block) KeyRange(attr, key string) hcl.Range {
+	return b.ItemRange(attr, slices.Index(b.keys[attr], key))
+}
+
+// Defaults are the SSH settings shared by every agent.
+type Defaults struct {
+	Block
+	SSH SSH
+}
+
+// SSH is how to reach a host. Empty fields fall back to defaults, then to
+// ~/.ssh/config, then to built-in defaults (root, 22).
+type SSH struct {
+	User         string
+	Port         int
+	IdentityFile string // absolute, or "" (ssh-agent and ~/.ssh/config)
+	KnownHosts   string // absolute, or "" (~/.ssh/known_hosts)
+	Become       *bool
+	Jump         string
+}
+
+// VSphere is a vCenter connection. Empty fields fall back to GOVC_*.
+type VSphere struct {
+	Block
+	URL, Username, Datacenter string
+	Password                  Secret
+	Insecure                  bool
+	Thumbprint, CAFile        string
+}
+
+// Secret holds a value that is never printed.
+type Secret struct{ value string }
+
+// Reveal returns the secret for the one call that needs it.
+func (s Secret) Reveal() string { return s.value }
+
+// String hides the value from fmt, logs and errors.
+func (s Secret) String() string {
+	if s.value == "" {
+		return ""
+	}
+	return "(sensitive)"
+}
+
+// MarshalText hides the value from encoders.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Trunk is a set of VLANs carried to agents on one NIC, and optionally the
+// vSphere distributed port group that trunks them.
+type Trunk struct {
+	Block
+	VSphere   string // name of a vsphere block, or ""
+	Switch    string
+	PortGroup string
+	Ranges    []VIDRange
+	NIC       string // default trunk NIC of its agents, or "auto"
+}
+
+// VIDRange is an inclusive range of VLAN ids.
+type VIDRange struct{ Start, End int }
+
+// VLAN is a Docker ipvlan or macvlan network on TRUNK_NIC.ID.
+type VLAN struct {
+	Block
+	Trunk     string
+	ID        int
+	Subnet    netip.Prefix
+	Gateway   netip.Addr
+	Network   string
+	Driver    string
+	Mode      string
+	PerAgent  int // prefix length of each agent's slice
+	VerifyURL string
+}
+
+// Egress is a bridge network whose traffic leaves with a host's address.
+type Egress struct {
+	Block
+	Network    string
+	Bridge     string
+	Subnet     netip.Prefix
+	SourceIP   string // "ADDR" or, with AddAddress, "ADDR/PREFIX"
+	AddAddress bool
+	VerifyURL  string
+}
+
+// Bridge is a plain custom bridge network (the enclave seed).
+type Bridge struct {
+	Block
+	Network string
+	Bridge  string
+	Subnet  netip.Prefix // zero: Docker chooses
+}
+
+// Group lists agents (names or globs) and the networks they serve.
+type Group struct {
+	Block
+	Agents []string
+	Serves
+}
+
+// Serves names the networks a group or agent serves.
+type Serves struct {
+	VLANs   []string
+	Egress  []string
+	Bridges []string
+}
+
+// Agent is one Docker host running a Kasm agent.
+type Agent struct {
+	Block
+	Address   string
+	SSH       SSH
+	VM        string
+	TrunkNIC  string
+	Slot      *int
+	Serves    Serves
+	IPRanges  map[string]netip.Prefix // vlan name → explicit slice
+	SourceIPs map[string]string       // egress name → source address
+
+	// Resolved by validation: what this agent serves, with its addresses.
+	Networks AgentNetworks
+}
+
+// AgentNetworks is what one agent serves after groups are expanded and
+// slices allocated.
+type AgentNetworks struct {
+	Trunk   *Trunk
+	VLANs   []AgentVLAN
+	Egress  []AgentEgress
+	Bridges []*Bridge
+}
+
+// AgentVLAN is a VLAN with this agent's slice of it.
+type AgentVLAN struct {
+	*VLAN
+	IPRange netip.Prefix
+	ProbeIP netip.Addr
+}
+
+// AgentEgress is an egress network with this agent's source address.
+type AgentEgress struct {
+	*Egress
+	SourceIP string
+}
+
+// Rollout is how apply walks the fleet.
+type Rollout struct {
+	Block
+	Batches     []Batch
+	MaxFailures Batch // the run stops when more than this many hosts fail
+	Pause       time.Duration
+}
+
+// Batch is a host count, or a percentage of the fleet when Percent is set.
+type Batch struct {
+	N       int
+	Percent bool
+}

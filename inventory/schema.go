@@ -1,0 +1,43 @@
+package inventory
+
+import "github.com/hashicorp/hcl/v2"
+
+var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "defaults"},
+	{Type: "vsphere", LabelNames: []string{"name"}},
+	{Type: "trunk", LabelNames: []string{"name"}},
+	{Type: "vlan", LabelNames: []string{"name"}},
+	{Type: "egress", LabelNames: []string{"name"}},
+	{Type: "bridge", LabelNames: []string{"name"}},
+	{Type: "group", LabelNames: []string{"name"}},
+	{Type: "agent", LabelNames: []string{"name"}},
+	{Type: "rollout"},
+}}
+
+func attrs(required []string, optional ...string) *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, n := range required {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n, Required: true})
+	}
+	for _, n := range optional {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+	}
+	return s
+}
+
+var sshAttrs = []string{"user", "port", "identity_file", "known_hosts", "become", "jump"}
+
+var blockSchemas = map[string]*hcl.BodySchema{
+	"defaults": attrs(nil, sshAttrs...),
+	"vsphere":  attrs(nil, "url", "username", "password", "datacenter", "insecure", "thumbprint", "ca_file"),
+	"trunk":    attrs([]string{"vlans"}, "vsphere", "switch", "portgroup", "nic"),
+	"vlan": attrs([]string{"id", "subnet", "gateway", "network", "per_agent"},
+		"trunk", "driver", "mode", "verify_url"),
+	"egress": attrs([]string{"network", "subnet"},
+		"bridge", "source_ip", "add_address", "verify_url"),
+	"bridge": attrs([]string{"network"}, "bridge", "subnet"),
+	"group":  attrs([]string{"agents"}, "vlans", "egress", "bridges"),
+	"agent": attrs([]string{"address"}, append([]string{"vm", "trunk_nic", "slot",
+		"vlans", "egress", "bridges", "ip_ranges", "source_ips"}, sshAttrs...)...),
+	"rollout": attrs(nil, "batch", "max_failures", "pause"),
+}

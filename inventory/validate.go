@@ -1,0 +1,266 @@
+package inventory
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// validator checks the decoded inventory as a whole, fills defaults, and
+// resolves what each agent serves. Every problem is collected.
+type validator struct {
+	inv   *Inventory
+	diags hcl.Diagnostics
+}
+
+func validate(inv *Inventory) hcl.Diagnostics {
+	v := &validator{inv: inv}
+	v.defaults()
+	for _, t := range inv.Trunks {
+		v.trunk(t)
+	}
+	for _, vl := range inv.VLANs {
+		v.vlan(vl)
+	}
+	for _, e := range inv.Egress {
+		v.egress(e)
+	}
+	for _, b := range inv.Bridges {
+		b.Bridge = v.bridgeName(&b.Block, b.Bridge, b.Network)
+		v.networkName(&b.Block, b.Network)
+	}
+	v.uniqueNetworks()
+	v.subnetOverlaps()
+	for _, g := range inv.Groups {
+		v.group(g)
+	}
+	v.agents()
+	return v.diags
+}
+
+func (v *validator) errorf(rng hcl.Range, summary, format string, args ...any) {
+	v.diags = append(v.diags, errorDiag(rng, summary, fmt.Sprintf(format, args...)))
+}
+
+func (v *validator) warnf(rng hcl.Range, summary, format string, args ...any) {
+	v.diags = append(v.diags, warningDiag(rng, summary, fmt.Sprintf(format, args...)))
+}
+
+func (v *validator) defaults() {
+	v.port(&v.inv.Defaults.Block, v.inv.Defaults.SSH.Port)
+	for _, vc := range v.inv.VSpheres {
+		if vc.URL != "" {
+			if u, err := url.Parse(vc.URL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+				v.errorf(vc.Range("url"), "Invalid vSphere URL", "%q is not a URL such as \"https://vcenter.example.com/sdk\".", vc.URL)
+			} else if u.User != nil {
+				v.errorf(vc.Range("url"), "Credentials in vSphere URL", "Put the user name and password in username and password (with env()), not in the URL.")
+			}
+		}
+		if vc.Insecure && (vc.Thumbprint != "" || vc.CAFile != "") {
+			v.errorf(vc.Range("insecure"), "Conflicting TLS settings", "insecure = true skips the verification that thumbprint and ca_file configure; choose one.")
+		}
+	}
+}
+
+func (v *validator) port(b *Block, p int) {
+	if b.Has("port") && (p < 1 || p > 65535) {
+		v.errorf(b.Range("port"), "Invalid port", "SSH port %d is outside 1 to 65535.", p)
+	}
+}
+
+func (v *validator) trunk(t *Trunk) {
+	if t.VSphere != "" {
+		if v.vsphere(t.VSphere) == nil {
+			v.undefined(t.Range("vsphere"), "vsphere", t.VSphere)
+		}
+		for _, attr := range []string{"switch", "portgroup"} {
+			if !t.Has(attr) {
+				v.errorf(t.DefRange, "Missing required argument",
+					"The argument %q is required when the trunk has a vsphere.", attr)
+			}
+		}
+	}
+	if t.NIC != "" && t.NIC != "auto" {
+		v.ifName(t.Range("nic"), "trunk NIC", t.NIC)
+	}
+}
+
+var ipvlanModes = []string{"l2", "l3", "l3s"}
+var macvlanModes = []string{"bridge", "private", "vepa", "passthru"}
+
+func (v *validator) vlan(vl *VLAN) {
+	if vl.Has("id") && (vl.ID < 1 || vl.ID > 4094) {
+		v.errorf(vl.Range("id"), "VLAN id out of range", "VLAN id %d is outside 1 to 4094.", vl.ID)
+	}
+	v.vlanTrunk(vl)
+	if vl.Subnet.IsValid() && vl.Gateway.IsValid() && !vl.Subnet.Contains(vl.Gateway) {
+		v.errorf(vl.Range("gateway"), "Gateway outside its subnet", "Gateway %s is not inside subnet %s.", vl.Gateway, vl.Subnet)
+	}
+	if vl.Subnet.IsValid() && vl.Gateway.IsValid() &&
+		(vl.Gateway == vl.Subnet.Addr() || vl.Gateway == lastAddr(vl.Subnet)) {
+		v.errorf(vl.Range("gateway"), "Gateway is not a host address", "%s is the network or broadcast address of %s.", vl.Gateway, vl.Subnet)
+	}
+	v.driverMode(vl)
+	if vl.Has("per_agent") && vl.Subnet.IsValid() {
+		switch {
+		case vl.PerAgent < vl.Subnet.Bits() || vl.PerAgent > 32:
+			v.errorf(vl.Range("per_agent"), "Slice does not fit the subnet",
+				"per_agent = %d asks for /%d slices, which do not fit in %s; use a prefix length from %d to 30.",
+				vl.PerAgent, vl.PerAgent, vl.Subnet, vl.Subnet.Bits())
+		case vl.PerAgent > 30:
+			v.errorf(vl.Range("per_agent"), "Slice too small",
+				"/%d slices hold fewer than 4 addresses; use a prefix length of at most 30.", vl.PerAgent)
+		}
+	}
+	v.networkName(&vl.Block, vl.Network)
+	v.verifyURL(&vl.Block, vl.VerifyURL)
+}
+
+// vlanTrunk resolves the VLAN's trunk and checks that it carries the id.
+func (v *validator) vlanTrunk(vl *VLAN) {
+	if vl.Trunk == "" {
+		switch len(v.inv.Trunks) {
+		case 0:
+			return
+		case 1:
+			vl.Trunk = v.inv.Trunks[0].Name
+		default:
+			v.errorf(vl.DefRange, "Missing required argument",
+				"There are %d trunks; say which one carries vlan %q with trunk = \"NAME\".", len(v.inv.Trunks), vl.Name)
+			return
+		}
+	}
+	t := v.trunkNamed(vl.Trunk)
+	if t == nil {
+		v.undefined(vl.Range("trunk"), "trunk", vl.Trunk)
+		return
+	}
+	if vl.ID >= 1 && vl.ID <= 4094 && len(t.Ranges) > 0 && !t.Covers(vl.ID) {
+		v.errorf(vl.Range("id"), "VLAN not carried by its trunk",
+			"VLAN %d is not in the ranges of trunk %q (%s).", vl.ID, t.Name, rangesText(t.Ranges))
+	}
+}
+
+func (v *validator) driverMode(vl *VLAN) {
+	if vl.Driver == "" {
+		vl.Driver = "ipvlan"
+	}
+	var modes []string
+	switch vl.Driver {
+	case "ipvlan":
+		modes = ipvlanModes
+	case "macvlan":
+		modes = macvlanModes
+	default:
+		v.errorf(vl.Range("driver"), "Unknown driver", "Driver %q is not \"ipvlan\" or \"macvlan\".", vl.Driver)
+		return
+	}
+	if vl.Mode == "" {
+		vl.Mode = modes[0]
+		return
+	}
+	for _, m := range modes {
+		if vl.Mode == m {
+			return
+		}
+	}
+	hint := ""
+	if s := strings.NewReplacer("1", "l").Replace(vl.Mode); s != vl.Mode && slices.Contains(modes, s) {
+		hint = fmt.Sprintf(" Did you mean %q? (a lowercase L, not the digit one)", s)
+	}
+	v.errorf(vl.Range("mode"), "Unknown "+vl.Driver+" mode",
+		"Mode %q is not one of %s.%s", vl.Mode, strings.Join(modes, ", "), hint)
+}
+
+func (v *validator) egress(e *Egress) {
+	e.Bridge = v.bridgeName(&e.Block, e.Bridge, e.Network)
+	v.networkName(&e.Block, e.Network)
+	v.verifyURL(&e.Block, e.VerifyURL)
+	if e.SourceIP != "" {
+		v.sourceIP(e.Range("source_ip"), e.SourceIP, e.AddAddress)
+	}
+}
+
+// sourceIP checks one egress source address: a plain address, or with
+// add_address the address with its prefix.
+func (v *validator) sourceIP(rng hcl.Range, s string, withPrefix bool) {
+	if withPrefix {
+		if _, err := parseHostPrefix(s); err != nil {
+			v.errorf(rng, "Invalid source address", "%s; with add_address = true write the address with its prefix, such as \"192.0.2.10/24\".", err)
+		}
+		return
+	}
+	if _, err := parseAddr(s); err != nil {
+		v.errorf(rng, "Invalid source address", "%s.", err)
+	}
+}
+
+var dockerNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// networkName checks a Docker network name, and warns about Docker's
+// choice of default gateway by network name.
+func (v *validator) networkName(b *Block, name string) {
+	if name == "" {
+		return
+	}
+	if !dockerNameRe.MatchString(name) {
+		v.errorf(b.Range("network"), "Invalid Docker network name",
+			"%q must start with a letter or digit and hold only letters, digits, '_', '.' and '-'.", name)
+		return
+	}
+	if name < "kasm_default_network" {
+		v.warnf(b.Range("network"), "Network name sorts before kasm_default_network",
+			"Docker gives a container attached to several networks its default route through the network whose name sorts first. %q sorts before \"kasm_default_network\", so sessions on it could route Kasm's own traffic through it. Prefix the name with \"z_\" (as in \"z_%s\").", name, name)
+	}
+}
+
+// bridgeName defaults a Linux bridge name to the network name and checks it.
+func (v *validator) bridgeName(b *Block, bridge, network string) string {
+	rng := b.Range("bridge")
+	if bridge == "" {
+		bridge, rng = network, b.Range("network")
+	}
+	if bridge != "" {
+		v.ifName(rng, "bridge name", bridge)
+	}
+	return bridge
+}
+
+// ifName checks a Linux interface name.
+func (v *validator) ifName(rng hcl.Range, what, name string) {
+	switch {
+	case len(name) > 15:
+		v.errorf(rng, "Interface name too long",
+			"The %s %q has %d bytes; Linux allows at most 15. Set a shorter one.", what, name, len(name))
+	case name == "." || name == ".." || strings.ContainsAny(name, "/: \t\n"):
+		v.errorf(rng, "Invalid interface name", "The %s %q is not a valid Linux interface name.", what, name)
+	}
+}
+
+func (v *validator) verifyURL(b *Block, s string) {
+	if s == "" {
+		return
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "http" || u.Host == "" {
+		v.errorf(b.Range("verify_url"), "Invalid verify URL", "%q is not an http:// URL.", s)
+	}
+}
+
+func (v *validator) undefined(rng hcl.Range, kind, name string) {
+	v.errorf(rng, "Reference to undefined "+kind, "No %s block is named %q.", kind, name)
+}
+
+func rangesText(rs []VIDRange) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprint(r.Start)
+		if r.End != r.Start {
+			parts[i] += fmt.Sprintf("-%d", r.End)
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,305 @@
+package inventory
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// group checks a group's references.
+func (v *validator) group(g *Group) {
+	for i, pat := range g.Agents {
+		if !isGlob(pat) {
+			if v.inv.Agent(pat) == nil {
+				v.undefined(g.ItemRange("agents", i), "agent", pat)
+			}
+			continue
+		}
+		if _, err := path.Match(pat, ""); err != nil {
+			v.errorf(g.ItemRange("agents", i), "Invalid agent pattern", "%q is not a valid glob pattern.", pat)
+			continue
+		}
+		if !slices.ContainsFunc(v.inv.Agents, func(a *Agent) bool { return matches(pat, a.Name) }) {
+			v.warnf(g.ItemRange("agents", i), "Pattern matches no agent", "No agent name matches %q.", pat)
+		}
+	}
+	v.servesRefs(&g.Block, g.Serves)
+}
+
+// servesRefs checks that every network a group or agent names exists.
+func (v *validator) servesRefs(b *Block, s Serves) {
+	for i, n := range s.VLANs {
+		if v.vlanNamed(n) == nil {
+			v.undefined(b.ItemRange("vlans", i), "vlan", n)
+		}
+	}
+	for i, n := range s.Egress {
+		if v.egressNamed(n) == nil {
+			v.undefined(b.ItemRange("egress", i), "egress", n)
+		}
+	}
+	for i, n := range s.Bridges {
+		if v.bridgeNamed(n) == nil {
+			v.undefined(b.ItemRange("bridges", i), "bridge", n)
+		}
+	}
+}
+
+// agents resolves and checks every agent, then what agents share.
+func (v *validator) agents() {
+	endpoints := map[string]*Agent{}
+	for _, a := range v.inv.Agents {
+		v.port(&a.Block, a.SSH.Port)
+		v.servesRefs(&a.Block, a.Serves)
+		v.resolve(a)
+		ep := fmt.Sprintf("%s:%d", a.Address, a.SSH.Port)
+		if first, dup := endpoints[ep]; dup && a.Address != "" {
+			v.errorf(a.Range("address"), "Duplicate agent address",
+				"Agent %q is reached at the same address and port as agent %q.", a.Name, first.Name)
+		} else {
+			endpoints[ep] = a
+		}
+	}
+	v.sharedSlices()
+	v.sharedSources()
+}
+
+// resolve fills a.Networks from its groups and its own lists.
+func (v *validator) resolve(a *Agent) {
+	var s Serves
+	for _, g := range v.inv.Groups {
+		if slices.ContainsFunc(g.Agents, func(p string) bool { return matches(p, a.Name) }) {
+			s = s.add(g.Serves)
+		}
+	}
+	s = s.add(a.Serves)
+	if len(s.VLANs)+len(s.Egress)+len(s.Bridges) == 0 {
+		v.warnf(a.NameRange, "Agent serves no network", "Agent %q is in no group and lists no networks; push will leave it alone.", a.Name)
+	}
+	v.agentVLANs(a, s.VLANs)
+	for _, e := range s.Egress {
+		if eg := v.egressNamed(e); eg != nil {
+			a.Networks.Egress = append(a.Networks.Egress, v.agentEgress(a, eg))
+		}
+	}
+	for _, b := range s.Bridges {
+		if br := v.bridgeNamed(b); br != nil {
+			a.Networks.Bridges = append(a.Networks.Bridges, br)
+		}
+	}
+	v.keysServed(a, "ip_ranges", s.VLANs, "vlan")
+	v.keysServed(a, "source_ips", s.Egress, "egress")
+}
+
+func (s Serves) add(o Serves) Serves {
+	return Serves{VLANs: union(s.VLANs, o.VLANs), Egress: union(s.Egress, o.Egress), Bridges: union(s.Bridges, o.Bridges)}
+}
+
+func union(a, b []string) []string {
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			a = append(a, x)
+		}
+	}
+	return a
+}
+
+// agentVLANs resolves the trunk and the slice of every VLAN a serves.
+func (v *validator) agentVLANs(a *Agent, names []string) {
+	var vlans []*VLAN
+	for _, n := range names {
+		if vl := v.vlanNamed(n); vl != nil {
+			vlans = append(vlans, vl)
+		}
+	}
+	if len(vlans) == 0 {
+		return
+	}
+	for _, vl := range vlans[1:] {
+		if vl.Trunk != vlans[0].Trunk {
+			v.errorf(a.NameRange, "VLANs on two trunks",
+				"Agent %q serves vlan %q on trunk %q and vlan %q on trunk %q; an agent has one trunk NIC.",
+				a.Name, vlans[0].Name, vlans[0].Trunk, vl.Name, vl.Trunk)
+			return
+		}
+	}
+	v.agentTrunk(a, v.trunkNamed(vlans[0].Trunk))
+	needSlot := slices.ContainsFunc(vlans, func(vl *VLAN) bool { _, ok := a.IPRanges[vl.Name]; return !ok })
+	if a.Slot != nil && *a.Slot < 0 {
+		v.errorf(a.Range("slot"), "Invalid slot", "Slot %d is negative; slots count from 0.", *a.Slot)
+		return
+	}
+	if needSlot && a.Slot == nil {
+		v.errorf(a.DefRange, "Missing slot",
+			"Agent %q serves VLANs, so it needs slot = N: its slot picks its slice of each VLAN and keeps it when other agents come and go.", a.Name)
+		return
+	}
+	for _, vl := range vlans {
+		if av, ok := v.agentSlice(a, vl); ok {
+			a.Networks.VLANs = append(a.Networks.VLANs, av)
+		}
+	}
+}
+
+// agentTrunk resolves the agent's trunk NIC and VM.
+func (v *validator) agentTrunk(a *Agent, t *Trunk) {
+	a.Networks.Trunk = t
+	if a.TrunkNIC == "" && t != nil {
+		a.TrunkNIC = t.NIC
+	}
+	if a.TrunkNIC == "" {
+		v.errorf(a.DefRange, "Missing trunk NIC",
+			"Agent %q serves VLANs but no trunk NIC is named: set trunk_nic here or nic in its trunk.", a.Name)
+		return
+	}
+	if a.TrunkNIC != "auto" {
+		v.ifName(a.Range("trunk_nic"), "trunk NIC", a.TrunkNIC)
+	}
+	if t != nil && t.VSphere != "" && a.VM == "" {
+		a.VM = a.Name
+	}
+	if a.TrunkNIC == "auto" && (t == nil || t.VSphere == "") {
+		rng := a.Range("trunk_nic")
+		if !a.Has("trunk_nic") && t != nil {
+			rng = t.Range("nic")
+		}
+		v.errorf(rng, "Trunk NIC cannot be found automatically",
+			"trunk_nic = \"auto\" finds the NIC by the MAC address vSphere gives it, but agent %q's trunk has no vsphere.", a.Name)
+	}
+}
+
+// agentSlice is a's ip-range of vl: explicit, or its slot's slice.
+func (v *validator) agentSlice(a *Agent, vl *VLAN) (AgentVLAN, bool) {
+	if !vl.Subnet.IsValid() || !vl.Gateway.IsValid() {
+		return AgentVLAN{}, false
+	}
+	if r, ok := a.IPRanges[vl.Name]; ok {
+		rng := a.KeyRange("ip_ranges", vl.Name)
+		switch {
+		case !contains(vl.Subnet, r):
+			v.errorf(rng, "ip-range outside its subnet", "ip-range %s of agent %q is not inside subnet %s of vlan %q.", r, a.Name, vl.Subnet, vl.Name)
+		case r.Contains(vl.Gateway):
+			v.errorf(rng, "Gateway inside an agent's ip-range", "ip-range %s of agent %q holds gateway %s of vlan %q; Docker would hand the gateway's address to a session.", r, a.Name, vl.Gateway, vl.Name)
+		case r.Bits() > 30:
+			v.errorf(rng, "ip-range too small", "ip-range %s holds fewer than 4 addresses.", r)
+		default:
+			return AgentVLAN{VLAN: vl, IPRange: r, ProbeIP: ProbeAddr(r, vl.Subnet)}, true
+		}
+		return AgentVLAN{}, false
+	}
+	if vl.PerAgent < vl.Subnet.Bits() || vl.PerAgent > 30 {
+		return AgentVLAN{}, false // reported at the vlan
+	}
+	sl := Slices{Subnet: vl.Subnet, Gateway: vl.Gateway, Bits: vl.PerAgent}
+	r, err := sl.Slot(*a.Slot)
+	if err != nil {
+		v.errorf(a.Range("slot"), "Not enough slices",
+			"Slot %d of agent %q does not exist in vlan %q: %s cut into /%d slices leaves %d slots besides the gateway's (0 to %d).",
+			*a.Slot, a.Name, vl.Name, vl.Subnet, vl.PerAgent, sl.Count(), sl.Count()-1)
+		return AgentVLAN{}, false
+	}
+	return AgentVLAN{VLAN: vl, IPRange: r, ProbeIP: ProbeAddr(r, vl.Subnet)}, true
+}
+
+// agentEgress resolves a's source address for eg.
+func (v *validator) agentEgress(a *Agent, eg *Egress) AgentEgress {
+	src, ok := a.SourceIPs[eg.Name]
+	if ok {
+		v.sourceIP(a.KeyRange("source_ips", eg.Name), src, eg.AddAddress)
+	} else {
+		src = eg.SourceIP
+	}
+	if src == "" {
+		v.errorf(a.DefRange, "Missing source address",
+			"Agent %q serves egress %q, which has no source_ip: set source_ips = { %s = \"ADDRESS\" } here, or source_ip in the egress.", a.Name, eg.Name, eg.Name)
+	}
+	return AgentEgress{Egress: eg, SourceIP: src}
+}
+
+// keysServed reports keys of a per-network map that a does not serve.
+func (v *validator) keysServed(a *Agent, attr string, served []string, kind string) {
+	for i, k := range a.keys[attr] {
+		if !slices.Contains(served, k) {
+			v.errorf(a.ItemRange(attr, i), "Not served by this agent",
+				"Agent %q does not serve %s %q (through its groups or its own lists), so %s[%q] has no effect.", a.Name, kind, k, attr, k)
+		}
+	}
+}
+
+// sharedSlices finds two agents whose slices of one VLAN overlap.
+func (v *validator) sharedSlices() {
+	type owner struct {
+		a *Agent
+		r netip.Prefix
+	}
+	seen := map[*VLAN][]owner{}
+	for _, a := range v.inv.Agents {
+		for _, av := range a.Networks.VLANs {
+			for _, o := range seen[av.VLAN] {
+				if !o.r.Overlaps(av.IPRange) {
+					continue
+				}
+				_, explicitA := a.IPRanges[av.Name]
+				_, explicitO := o.a.IPRanges[av.Name]
+				if !explicitA && !explicitO {
+					v.errorf(a.Range("slot"), "Duplicate slot",
+						"Agents %q and %q both have slot %d and serve vlan %q; each needs its own slot.", o.a.Name, a.Name, *a.Slot, av.Name)
+				} else {
+					v.errorf(v.sliceRange(a, av.Name), "Overlapping ip-ranges",
+						"ip-range %s of agent %q overlaps ip-range %s of agent %q in vlan %q.", av.IPRange, a.Name, o.r, o.a.Name, av.Name)
+				}
+			}
+			seen[av.VLAN] = append(seen[av.VLAN], owner{a, av.IPRange})
+		}
+	}
+}
+
+func (v *validator) sliceRange(a *Agent, vlan string) hcl.Range {
+	if _, ok := a.IPRanges[vlan]; ok {
+		return a.KeyRange("ip_ranges", vlan)
+	}
+	return a.Range("slot")
+}
+
+// sharedSources finds two agents leaving with one source address.
+func (v *validator) sharedSources() {
+	seen := map[string]*Agent{}
+	for _, a := range v.inv.Agents {
+		for _, e := range a.Networks.Egress {
+			if e.SourceIP == "" {
+				continue
+			}
+			first, dup := seen[e.SourceIP]
+			if !dup {
+				seen[e.SourceIP] = a
+				continue
+			}
+			if first == a {
+				continue
+			}
+			rng := a.DefRange
+			if _, own := a.SourceIPs[e.Name]; own {
+				rng = a.KeyRange("source_ips", e.Name)
+			}
+			msg := fmt.Sprintf("Agents %q and %q both leave with source address %s; two hosts holding one address on one network take turns answering ARP for it. Give each agent its own with source_ips.", first.Name, a.Name, e.SourceIP)
+			if e.AddAddress {
+				v.errorf(rng, "Shared source address", "%s", msg)
+			} else {
+				v.warnf(rng, "Shared source address", "%s", msg)
+			}
+		}
+	}
+}
+
+func isGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+func matches(pattern, name string) bool {
+	if ok, err := path.Match(pattern, name); err == nil && ok {
+		return true
+	}
+	return pattern == name
+}

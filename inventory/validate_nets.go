@@ -1,0 +1,90 @@
+package inventory
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// netDef is one Docker network definition of any kind, for checks across
+// kinds.
+type netDef struct {
+	kind   string // "vlan", "egress", "bridge"
+	block  *Block
+	name   string // Docker network name
+	bridge string // Linux bridge name, bridges only
+	subnet netip.Prefix
+}
+
+func (v *validator) netDefs() []netDef {
+	var out []netDef
+	for _, x := range v.inv.VLANs {
+		out = append(out, netDef{"vlan", &x.Block, x.Network, "", x.Subnet})
+	}
+	for _, x := range v.inv.Egress {
+		out = append(out, netDef{"egress", &x.Block, x.Network, x.Bridge, x.Subnet})
+	}
+	for _, x := range v.inv.Bridges {
+		out = append(out, netDef{"bridge", &x.Block, x.Network, x.Bridge, x.Subnet})
+	}
+	return out
+}
+
+func (d netDef) String() string { return fmt.Sprintf("%s %q", d.kind, d.block.Name) }
+
+// uniqueNetworks finds two definitions of one Docker network name or one
+// Linux bridge name.
+func (v *validator) uniqueNetworks() {
+	defs := v.netDefs()
+	names := map[string]netDef{}
+	bridges := map[string]netDef{}
+	for _, d := range defs {
+		if first, dup := names[d.name]; dup && d.name != "" {
+			v.errorf(d.block.Range("network"), "Duplicate Docker network name",
+				"Docker network %q is also defined by %s at %s.", d.name, first, first.block.Range("network"))
+		} else {
+			names[d.name] = d
+		}
+		if d.bridge == "" {
+			continue
+		}
+		rng := d.block.Range("bridge")
+		if !d.block.Has("bridge") {
+			rng = d.block.Range("network")
+		}
+		if first, dup := bridges[d.bridge]; dup {
+			v.errorf(rng, "Duplicate bridge name",
+				"Linux bridge %q is also used by %s; give one of them another bridge name.", d.bridge, first)
+		} else {
+			bridges[d.bridge] = d
+		}
+	}
+}
+
+// subnetOverlaps finds an egress or bridge subnet that overlaps a VLAN
+// subnet or another bridge subnet: Docker would refuse the second network,
+// or routes would become ambiguous.
+func (v *validator) subnetOverlaps() {
+	defs := v.netDefs()
+	for i, d := range defs {
+		if d.kind == "vlan" {
+			continue
+		}
+		for _, prev := range defs[:i] {
+			if overlaps(d.subnet, prev.subnet) {
+				v.overlap(d.block.Range("subnet"), d, prev)
+			}
+		}
+		for _, later := range defs[i+1:] {
+			if later.kind == "vlan" && overlaps(d.subnet, later.subnet) {
+				v.overlap(d.block.Range("subnet"), d, later)
+			}
+		}
+	}
+}
+
+func (v *validator) overlap(rng hcl.Range, d, other netDef) {
+	v.errorf(rng, "Overlapping subnets",
+		"Subnet %s of %s overlaps subnet %s of %s.", d.subnet, d, other.subnet, other)
+}
