@@ -1,0 +1,157 @@
+package vsphere
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kasmfleet/push/remote/proto"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// applyPortGroup creates or reconfigures the trunk port group, per ch.
+func (c *Client) applyPortGroup(ctx context.Context, spec proto.VSphereSpec, obs Observed, ch *Change, em *emitter) error {
+	want := wantSettings(spec)
+	cfg := types.DVPortgroupConfigSpec{
+		Name:       spec.PortGroup,
+		Type:       want.binding,
+		AutoExpand: types.NewBool(want.autoExpand),
+		DefaultPortConfig: &types.VMwareDVSPortSetting{
+			Vlan: &types.VmwareDistributedVirtualSwitchTrunkVlanSpec{VlanId: numericRanges(want.ranges)},
+		},
+	}
+	var (
+		task *object.Task
+		err  error
+		what string
+	)
+	em.emit(Event{Object: ch.Object, Message: ch.Action})
+	if ch.Kind == KindCreatePortGroup {
+		what = "create it"
+		cfg.NumPorts = int32(want.numPorts)
+		if want.autoExpand {
+			cfg.NumPorts = elasticDefault
+		}
+		cfg.Description = fmt.Sprintf("Managed by push: trunk %s", spec.Trunk)
+		dvs := object.NewDistributedVirtualSwitch(c.vc, obs.Switch.Ref)
+		task, err = dvs.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{cfg})
+	} else {
+		what = "reconfigure it"
+		pg := obs.PortGroup
+		cfg.ConfigVersion = pg.ConfigVersion
+		cfg.NumPorts = int32(pg.NumPorts) // elastic: keep its current size
+		if !want.autoExpand {
+			cfg.NumPorts = int32(want.numPorts)
+		}
+		task, err = object.NewDistributedVirtualPortgroup(c.vc, pg.Ref).Reconfigure(ctx, cfg)
+	}
+	if err == nil {
+		err = wait(ctx, task, ch.Object, what, em)
+	} else {
+		err = fmt.Errorf("%s: %w: %s: %w", ch.Object, ErrTask, what, inWords(err))
+	}
+	if err != nil {
+		fail(ch, proto.OutcomeFailed, err)
+		em.emit(Event{Object: ch.Object, Message: ch.Error, Outcome: ch.Outcome})
+		return err
+	}
+	done(ch, em)
+	return nil
+}
+
+func numericRanges(rs []proto.Range) []types.NumericRange {
+	out := make([]types.NumericRange, len(rs))
+	for i, r := range rs {
+		out[i] = types.NumericRange{Start: int32(r.Start), End: int32(r.End)}
+	}
+	return out
+}
+
+// applyNIC adds the trunk NIC to a VM or connects it, per ch. It reads the
+// VM's devices again first, so that a NIC added meanwhile (by another run
+// or a person) is not duplicated.
+func (c *Client) applyNIC(ctx context.Context, sw Switch, pg *PortGroup, vm VMState, ch *Change, em *emitter) error {
+	em.emit(Event{Object: ch.Object, Message: ch.Action})
+	var m mo.VirtualMachine
+	err := property.DefaultCollector(c.vc).RetrieveOne(ctx, vm.Ref, []string{"runtime.powerState", "config.hardware.device"}, &m)
+	if err != nil {
+		err = fmt.Errorf("%s: read VM %s: %w", ch.Object, vm.VM, inWords(err))
+		fail(ch, proto.OutcomeFailed, err)
+		return err
+	}
+	on := m.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn
+	var devices []types.BaseVirtualDevice
+	if m.Config != nil {
+		devices = m.Config.Hardware.Device
+	}
+	var dev types.BaseVirtualDevice
+	var op types.VirtualDeviceConfigSpecOperation
+	switch existing := trunkCard(devices, pg.Key); {
+	case ch.Kind == KindAddNIC && existing != nil:
+		ch.Action = "none: a NIC on the port group appeared since it was observed"
+		ch.Outcome = proto.OutcomeSkipped
+		em.emit(Event{Object: ch.Object, Message: ch.Action, Outcome: ch.Outcome})
+		return nil
+	case ch.Kind == KindAddNIC:
+		op, dev = types.VirtualDeviceConfigSpecOperationAdd, newTrunkCard(sw, pg, on)
+	case existing == nil:
+		err = fmt.Errorf("%s: %w: the NIC left the port group since it was observed", ch.Object, ErrConflict)
+		fail(ch, proto.OutcomeFailed, err)
+		return err
+	default:
+		ec := existing.GetVirtualEthernetCard()
+		if ec.Connectable == nil {
+			ec.Connectable = &types.VirtualDeviceConnectInfo{}
+		}
+		ec.Connectable.StartConnected = true
+		ec.Connectable.Connected = on
+		op, dev = types.VirtualDeviceConfigSpecOperationEdit, existing.(types.BaseVirtualDevice)
+	}
+	spec := types.VirtualMachineConfigSpec{DeviceChange: []types.BaseVirtualDeviceConfigSpec{
+		&types.VirtualDeviceConfigSpec{Operation: op, Device: dev},
+	}}
+	task, err := object.NewVirtualMachine(c.vc, vm.Ref).Reconfigure(ctx, spec)
+	if err == nil {
+		err = wait(ctx, task, ch.Object, "reconfigure VM "+vm.VM, em)
+	} else {
+		err = fmt.Errorf("%s: %w: reconfigure VM %s: %w", ch.Object, ErrTask, vm.VM, inWords(err))
+	}
+	if err != nil {
+		fail(ch, proto.OutcomeFailed, err)
+		em.emit(Event{Object: ch.Object, Message: ch.Error, Outcome: ch.Outcome})
+		return err
+	}
+	done(ch, em)
+	return nil
+}
+
+// trunkCard is the first network adapter on port group key, or nil.
+func trunkCard(devices []types.BaseVirtualDevice, key string) types.BaseVirtualEthernetCard {
+	for _, d := range devices {
+		card, ok := d.(types.BaseVirtualEthernetCard)
+		if !ok {
+			continue
+		}
+		b, ok := card.GetVirtualEthernetCard().Backing.(*types.VirtualEthernetCardDistributedVirtualPortBackingInfo)
+		if ok && b.Port.PortgroupKey == key {
+			return card
+		}
+	}
+	return nil
+}
+
+// newTrunkCard is a vmxnet3 adapter on the trunk, connected at power-on,
+// and now when the VM runs (vSphere cannot connect it otherwise).
+func newTrunkCard(sw Switch, pg *PortGroup, poweredOn bool) *types.VirtualVmxnet3 {
+	card := &types.VirtualVmxnet3{}
+	ec := card.GetVirtualEthernetCard()
+	ec.Key = -1
+	ec.AddressType = string(types.VirtualEthernetCardMacTypeGenerated)
+	ec.Backing = &types.VirtualEthernetCardDistributedVirtualPortBackingInfo{
+		Port: types.DistributedVirtualSwitchPortConnection{SwitchUuid: sw.UUID, PortgroupKey: pg.Key},
+	}
+	ec.Connectable = &types.VirtualDeviceConnectInfo{StartConnected: true, Connected: poweredOn, AllowGuestControl: true}
+	return card
+}
