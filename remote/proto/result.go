@@ -39,6 +39,7 @@ const (
 	ActAddSNAT        ActionKind = "add-snat"
 	ActRemoveSNAT     ActionKind = "remove-snat"
 	ActAddAddress     ActionKind = "add-address"
+	ActRemoveAddress  ActionKind = "remove-address" // prune: an address push added
 	ActInstallUnit    ActionKind = "install-unit"
 	ActWriteState     ActionKind = "write-state"
 )

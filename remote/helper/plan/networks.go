@@ -1,0 +1,118 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/proto"
+)
+
+// Desired is every network the spec wants, VLAN networks first.
+func Desired(spec proto.HostSpec, trunkNIC string) []docker.Network {
+	var out []docker.Network
+	for _, v := range spec.VLANs {
+		out = append(out, docker.FromVLAN(v, trunkNIC, spec.Agent))
+	}
+	for _, b := range spec.Bridges {
+		out = append(out, docker.FromBridge(b, spec.Agent))
+	}
+	return out
+}
+
+func (p *planner) networks() {
+	wanted := map[string]bool{}
+	for _, want := range Desired(p.spec, p.obs.Trunk.Name) {
+		want := want
+		wanted[want.Name] = true
+		var needs []string
+		if want.Driver != "bridge" {
+			needs = p.vlanNeeds
+		}
+		got, exists := p.obs.Networks[want.Name]
+		if !exists {
+			s := Step{Action: proto.Action{Kind: proto.ActCreateNetwork, Target: want.Name,
+				Summary: "create Docker network " + want.Name + " (" + Describe(want) + ")"}, Needs: needs, Network: &want}
+			p.add(s)
+			p.snatNeeds = append(p.snatNeeds, s.Key())
+			continue
+		}
+		diff := docker.Diff(want, got)
+		if parent := want.Options[docker.OptParent]; parent != "" && len(diff) == 0 && !p.obs.Links[parent] {
+			diff = append(diff, "parent "+parent+" is missing")
+		}
+		if len(diff) == 0 {
+			continue
+		}
+		s := Step{Action: proto.Action{Kind: proto.ActReplaceNetwork, Target: want.Name, Summary: fmt.Sprintf(
+			"replace Docker network %s (%s): delete and create (%s)", want.Name, strings.Join(diff, "; "), Describe(want))},
+			Needs: needs, Network: &want}
+		switch {
+		case !got.Managed():
+			s.Outcome = proto.OutcomeRefused
+			s.Error = fmt.Sprintf("network %s was not created by push and differs from the spec; remove it or choose another name", want.Name)
+		case len(got.Containers) > 0:
+			s.Outcome = proto.OutcomeRefused
+			s.Error = "containers attached: " + strings.Join(got.Containers, ", ")
+		}
+		p.add(s)
+		p.snatNeeds = append(p.snatNeeds, s.Key())
+	}
+	if !p.opts.Prune {
+		return
+	}
+	var stale []string
+	for name, n := range p.obs.Networks {
+		if n.Managed() && !wanted[name] {
+			stale = append(stale, name)
+		}
+	}
+	sort.Strings(stale)
+	for _, name := range stale {
+		n := p.obs.Networks[name]
+		s := Step{Action: proto.Action{Kind: proto.ActRemoveNetwork, Target: name, Summary: fmt.Sprintf(
+			"remove Docker network %s (%s; created by push, no longer in the spec)", name, Describe(n))}}
+		if len(n.Containers) > 0 {
+			s.Outcome = proto.OutcomeRefused
+			s.Error = "containers attached: " + strings.Join(n.Containers, ", ")
+		}
+		p.add(s)
+	}
+}
+
+// Describe says what a network is, in a few words: "ipvlan l2, parent
+// eth1.150, ip-range 192.0.2.16/28" or "bridge z_custom_a, subnet
+// 172.19.0.0/16, no masquerade".
+func Describe(n docker.Network) string {
+	var parts []string
+	switch n.Driver {
+	case "ipvlan":
+		parts = append(parts, "ipvlan "+n.Options[docker.OptIPVlanMode], "parent "+n.Options[docker.OptParent])
+	case "macvlan":
+		parts = append(parts, "macvlan "+n.Options[docker.OptMacvlanMode], "parent "+n.Options[docker.OptParent])
+	case "bridge":
+		parts = append(parts, "bridge "+orDefault(n.Options[docker.OptBridgeName], "chosen by Docker"))
+	default:
+		parts = append(parts, n.Driver)
+	}
+	if n.Subnet != "" {
+		parts = append(parts, "subnet "+n.Subnet)
+	} else {
+		parts = append(parts, "subnet chosen by Docker")
+	}
+	if n.IPRange != "" {
+		parts = append(parts, "ip-range "+n.IPRange)
+	}
+	if n.Driver == "bridge" && n.Options[docker.OptMasquerade] == "false" {
+		parts = append(parts, "no masquerade")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
