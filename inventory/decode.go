@@ -35,8 +35,22 @@ func (r *attrReader) errorf(rng hcl.Range, summary, format string, args ...any) 
 	*r.diags = append(*r.diags, errorDiag(rng, summary, fmt.Sprintf(format, args...)))
 }
 
-// value evaluates expr and converts it to want; ok is false when absent,
-// null, or wrong (the problem is already reported).
+// attrValue evaluates attribute name; when it cannot be decoded the block
+// forgets the attribute, so later checks do not report it twice.
+func (r *attrReader) attrValue(name string, want cty.Type) (cty.Value, bool) {
+	a, ok := r.attrs[name]
+	if !ok {
+		return cty.NilVal, false
+	}
+	v, ok := r.value(a.Expr, want)
+	if !ok {
+		delete(r.block.attrs, name)
+	}
+	return v, ok
+}
+
+// value evaluates expr and converts it to want; ok is false when null or
+// wrong (the problem is already reported).
 func (r *attrReader) value(expr hcl.Expression, want cty.Type) (cty.Value, bool) {
 	v, diags := expr.Value(r.ctx)
 	*r.diags = append(*r.diags, diags...)
@@ -52,11 +66,7 @@ func (r *attrReader) value(expr hcl.Expression, want cty.Type) (cty.Value, bool)
 }
 
 func (r *attrReader) str(name string) string {
-	a, ok := r.attrs[name]
-	if !ok {
-		return ""
-	}
-	v, ok := r.value(a.Expr, cty.String)
+	v, ok := r.attrValue(name, cty.String)
 	if !ok {
 		return ""
 	}
@@ -76,11 +86,7 @@ func (r *attrReader) path(name string) string {
 }
 
 func (r *attrReader) boolean(name string) *bool {
-	a, ok := r.attrs[name]
-	if !ok {
-		return nil
-	}
-	v, ok := r.value(a.Expr, cty.Bool)
+	v, ok := r.attrValue(name, cty.Bool)
 	if !ok {
 		return nil
 	}
@@ -89,22 +95,21 @@ func (r *attrReader) boolean(name string) *bool {
 }
 
 func (r *attrReader) integer(name string) *int {
-	a, ok := r.attrs[name]
-	if !ok {
-		return nil
-	}
-	v, ok := r.value(a.Expr, cty.Number)
+	v, ok := r.attrValue(name, cty.Number)
 	if !ok {
 		return nil
 	}
 	bf := v.AsBigFloat()
+	rng := r.block.Range(name)
 	if !bf.IsInt() {
-		r.errorf(a.Expr.Range(), "Invalid number", "A whole number is required, not %s.", bf.Text('f', -1))
+		delete(r.block.attrs, name)
+		r.errorf(rng, "Invalid number", "A whole number is required, not %s.", bf.Text('f', -1))
 		return nil
 	}
 	i, acc := bf.Int64()
 	if acc != 0 || i > 1<<31 || i < -(1<<31) {
-		r.errorf(a.Expr.Range(), "Invalid number", "The number %s is out of range.", bf.Text('f', -1))
+		delete(r.block.attrs, name)
+		r.errorf(rng, "Invalid number", "The number %s is out of range.", bf.Text('f', -1))
 		return nil
 	}
 	n := int(i)

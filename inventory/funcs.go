@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
@@ -40,17 +42,26 @@ func envFunc(lookup func(string) (string, bool)) function.Function {
 	})
 }
 
-// fileFunc is file("path"): the file's contents, relative to the inventory.
+// fileFunc is file("path") or file("path", "default"): the file's
+// contents, relative to the inventory; the default stands in for a file
+// that does not exist.
 func fileFunc(read func(string) ([]byte, error), dir string) function.Function {
 	return function.New(&function.Spec{
-		Params: []function.Parameter{{Name: "path", Type: cty.String}},
-		Type:   function.StaticReturnType(cty.String),
+		Params:   []function.Parameter{{Name: "path", Type: cty.String}},
+		VarParam: &function.Parameter{Name: "default", Type: cty.String},
+		Type:     function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if len(args) > 2 {
+				return cty.NilVal, function.NewArgErrorf(2, "file takes a path and at most one default")
+			}
 			p := args[0].AsString()
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)
 			}
 			b, err := read(p)
+			if errors.Is(err, fs.ErrNotExist) && len(args) == 2 {
+				return args[1], nil
+			}
 			if err != nil {
 				return cty.NilVal, function.NewArgError(0, fmt.Errorf("cannot read %s: %w", p, err))
 			}

@@ -107,6 +107,9 @@ func (s Secret) String() string {
 	return "(sensitive)"
 }
 
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return "inventory.Secret(" + s.String() + ")" }
+
 // MarshalText hides the value from encoders.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 

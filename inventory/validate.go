@@ -222,6 +222,9 @@ func (v *validator) networkName(b *Block, name string) {
 func (v *validator) bridgeName(b *Block, bridge, network string) string {
 	rng := b.Range("bridge")
 	if bridge == "" {
+		if !dockerNameRe.MatchString(network) {
+			return network // reported as a network name
+		}
 		bridge, rng = network, b.Range("network")
 	}
 	if bridge != "" {

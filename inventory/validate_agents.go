@@ -148,7 +148,11 @@ func (v *validator) agentVLANs(a *Agent, names []string) {
 // agentTrunk resolves the agent's trunk NIC and VM.
 func (v *validator) agentTrunk(a *Agent, t *Trunk) {
 	a.Networks.Trunk = t
-	if a.TrunkNIC == "" && t != nil {
+	if t == nil && len(v.inv.Trunks) > 0 {
+		return // the VLAN's trunk is unresolved, and reported there
+	}
+	ownNIC := a.TrunkNIC != ""
+	if !ownNIC && t != nil {
 		a.TrunkNIC = t.NIC
 	}
 	if a.TrunkNIC == "" {
@@ -156,7 +160,7 @@ func (v *validator) agentTrunk(a *Agent, t *Trunk) {
 			"Agent %q serves VLANs but no trunk NIC is named: set trunk_nic here or nic in its trunk.", a.Name)
 		return
 	}
-	if a.TrunkNIC != "auto" {
+	if ownNIC && a.TrunkNIC != "auto" {
 		v.ifName(a.Range("trunk_nic"), "trunk NIC", a.TrunkNIC)
 	}
 	if t != nil && t.VSphere != "" && a.VM == "" {
