@@ -112,11 +112,11 @@ func (c *Client) apply(ctx context.Context, spec proto.VSphereSpec, em *emitter)
 // port group they are skipped.
 func (c *Client) applyVMs(ctx context.Context, spec proto.VSphereSpec, obs Observed, pg *PortGroup, changes []Change, em *emitter) []error {
 	var (
-		mu   sync.Mutex
+		mu      sync.Mutex
 		errs    []error
 		skipped int
 		wg      sync.WaitGroup
-		sem  = make(chan struct{}, vmParallel)
+		sem     = make(chan struct{}, vmParallel)
 	)
 	for i := range changes {
 		ch := &changes[i]
