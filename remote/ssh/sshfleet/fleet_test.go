@@ -139,4 +139,3 @@ func TestFleetCloseRemovesEverything(t *testing.T) {
 		t.Errorf("sshd %d still running", pid)
 	}
 }
-
