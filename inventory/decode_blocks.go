@@ -46,7 +46,7 @@ func (d *decoder) block(blk *hcl.Block) {
 			what = blk.Type
 		}
 		d.diags = append(d.diags, errorDiag(b.NameRange, "Duplicate "+blk.Type+" block",
-			fmt.Sprintf("A %s block was already defined at %s.", what, first)))
+			fmt.Sprintf("%s was already defined at %s.", what, pos(first))))
 		return
 	}
 	d.seen[key] = b.DefRange

@@ -57,7 +57,7 @@ func printDesired(w io.Writer, d playbooks.Desired) {
 			if h.TrunkAuto {
 				nic = "found by the MAC address vSphere gives VM " + h.VM
 			}
-			fmt.Fprintf(w, "  8021q loaded and loaded at boot\n")
+			fmt.Fprintf(w, "  8021q: loaded now and at boot\n")
 			fmt.Fprintf(w, "  trunk NIC %s: up, no address, kept so across reboots\n", nic)
 		}
 		for _, v := range s.VLANs {
