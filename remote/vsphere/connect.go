@@ -65,7 +65,11 @@ func connectError(ctx context.Context, server string, err error) error {
 	}
 	if tp, ok := tlsFailure(err); ok {
 		hint := "trust it with ca_file (GOVC_TLS_CA_CERTS) or thumbprint (GOVC_TLS_KNOWN_HOSTS), or set insecure = true"
-		if tp != "" {
+		var pm *pinMismatch
+		switch {
+		case errors.As(err, &pm):
+			hint = "if the certificate was replaced on purpose, update the pinned thumbprint"
+		case tp != "":
 			hint = fmt.Sprintf("its SHA-256 thumbprint is %s; %s", tp, hint)
 		}
 		return fmt.Errorf("%w: %s: %w (%s)", ErrTLS, server, err, hint)

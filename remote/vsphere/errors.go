@@ -53,6 +53,9 @@ func describeFault(msg string, f types.BaseMethodFault) string {
 			t = t.Elem()
 		}
 		name = t.Name()
+		if msg == "*types."+name {
+			msg = "" // vcsim sends the fault's Go type as its message
+		}
 		if msg == "" {
 			for _, m := range f.GetMethodFault().FaultMessage {
 				if m.Message != "" {
