@@ -1,4 +1,23 @@
 // Command push-helper converges one agent host; push uploads and runs it.
+// It reads one JSON request on stdin and writes one JSON result on stdout
+// (see remote/proto); all the work is in remote/helper.
 package main
 
-func main() {}
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kasmfleet/push/remote/helper"
+)
+
+// version is set by the linker (-X main.version=...).
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := helper.Main(ctx, helper.Config{Version: version}, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

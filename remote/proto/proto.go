@@ -33,6 +33,9 @@ type Options struct {
 	Prune bool `json:"prune,omitempty"`
 	// Holder describes the controller for the host lock ("user@host").
 	Holder string `json:"holder,omitempty"`
+	// Verify, with apply, runs verify's probes in the same exec after
+	// applying; the Result then carries both Actions and Checks.
+	Verify bool `json:"verify,omitempty"`
 }
 
 // ExitCode is the helper's process exit status.

@@ -103,7 +103,8 @@ type apiNetwork struct {
 		} `json:"Config"`
 	} `json:"IPAM"`
 	Containers map[string]struct {
-		Name string `json:"Name"`
+		Name        string `json:"Name"`
+		IPv4Address string `json:"IPv4Address"`
 	} `json:"Containers"`
 }
 
@@ -126,6 +127,9 @@ func (a apiNetwork) network() Network {
 			name = id[:min(12, len(id))]
 		}
 		n.Containers = append(n.Containers, name)
+		if c.IPv4Address != "" {
+			n.ContainerAddrs = append(n.ContainerAddrs, normAddr(c.IPv4Address))
+		}
 	}
 	return Normalize(n)
 }

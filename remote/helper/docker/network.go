@@ -42,6 +42,8 @@ type Network struct {
 	Labels     map[string]string
 	// Containers are the names of attached containers (inspect only).
 	Containers []string
+	// ContainerAddrs are their IPv4 addresses (inspect only).
+	ContainerAddrs []string
 }
 
 // Managed reports whether push created the network.

@@ -35,7 +35,6 @@ func (p *planner) networks() {
 			s := Step{Action: proto.Action{Kind: proto.ActCreateNetwork, Target: want.Name,
 				Summary: "create Docker network " + want.Name + " (" + Describe(want) + ")"}, Needs: needs, Network: &want}
 			p.add(s)
-			p.snatNeeds = append(p.snatNeeds, s.Key())
 			continue
 		}
 		diff := docker.Diff(want, got)
@@ -57,7 +56,6 @@ func (p *planner) networks() {
 			s.Error = "containers attached: " + strings.Join(got.Containers, ", ")
 		}
 		p.add(s)
-		p.snatNeeds = append(p.snatNeeds, s.Key())
 	}
 	if !p.opts.Prune {
 		return
@@ -115,4 +113,14 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// SortedNetworks returns the map's networks ordered by name.
+func SortedNetworks(m map[string]docker.Network) []docker.Network {
+	out := make([]docker.Network, 0, len(m))
+	for _, n := range m {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

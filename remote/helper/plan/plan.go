@@ -62,8 +62,6 @@ type planner struct {
 	steps []Step
 	// vlanNeeds are the module and trunk steps VLAN networks wait for.
 	vlanNeeds []string
-	// snatNeeds are the network steps SNAT waits for.
-	snatNeeds []string
 }
 
 func (p *planner) add(s Step) {

@@ -66,7 +66,7 @@ func (p *planner) snat() {
 		changed = true
 		s := Step{Action: proto.Action{Kind: proto.ActAddSNAT, Target: SNATTarget + " " + b.Name,
 			Summary: fmt.Sprintf("source-NAT %s leaving by any interface but %s to %s (nftables %s)",
-				subnetText(r.Subnet, known), b.Bridge, b.SourceIP, SNATTarget)}, Needs: p.snatNeeds}
+				subnetText(r.Subnet, known), b.Bridge, b.SourceIP, SNATTarget)}}
 		if _, local := hostnet.OwnerOf(p.obs.Addresses, netip.MustParseAddr(b.SourceIP)); !local && b.AddAddress == "" {
 			s.Outcome = proto.OutcomeFailed
 			s.Error = fmt.Sprintf("source ip %s is not an address of this host (add it, or let push add it with add_address)", b.SourceIP)

@@ -2,13 +2,13 @@
 package nstest
 
 import (
-	"runtime"
 	"testing"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
 	"github.com/kasmfleet/push/examples/lab/needs"
+	"github.com/kasmfleet/push/remote/helper/hostnet"
 )
 
 // New returns a new, empty network namespace (loopback up) and a netlink
@@ -17,19 +17,9 @@ import (
 func New(t testing.TB) (netns.NsHandle, *netlink.Handle) {
 	t.Helper()
 	needs.Root(t)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
+	ns, err := hostnet.NewNS()
 	if err != nil {
-		t.Fatalf("current netns: %v", err)
-	}
-	defer orig.Close()
-	ns, err := netns.New()
-	if err != nil {
-		t.Fatalf("new netns: %v", err)
-	}
-	if err := netns.Set(orig); err != nil {
-		t.Fatalf("back to the original netns: %v", err)
+		t.Fatal(err)
 	}
 	h, err := netlink.NewHandleAt(ns)
 	if err != nil {
@@ -47,25 +37,5 @@ func New(t testing.TB) (netns.NsHandle, *netlink.Handle) {
 	return ns, h
 }
 
-// Do runs f with the calling goroutine's thread in ns.
-func Do(ns netns.NsHandle, f func() error) error {
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer orig.Close()
-	if err := netns.Set(ns); err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	ferr := f()
-	if err := netns.Set(orig); err != nil {
-		// Leave the thread locked: Go will end it rather than reuse it
-		// in the wrong namespace.
-		return err
-	}
-	runtime.UnlockOSThread()
-	return ferr
-}
+// Do runs f inside ns.
+func Do(ns netns.NsHandle, f func() error) error { return hostnet.InNS(ns, f) }

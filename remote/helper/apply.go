@@ -1,0 +1,200 @@
+package helper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+
+	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/hostnet"
+	"github.com/kasmfleet/push/remote/helper/plan"
+	"github.com/kasmfleet/push/remote/proto"
+)
+
+// apply takes the pending steps in order. A step whose needs were not
+// done is skipped; refused and failed-at-plan steps are left as they
+// are. Every step is safe to repeat, so a run killed at any point is
+// finished by the next one.
+func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Options, steps []plan.Step, cl *docker.Client) {
+	outcome := map[string]proto.Outcome{}
+	snatDone := false
+	for i := range steps {
+		s := &steps[i]
+		if s.Outcome == proto.OutcomePending {
+			if missing := unmet(s.Needs, outcome); missing != "" {
+				s.Outcome, s.Error = proto.OutcomeSkipped, "not attempted: "+missing+" was not done"
+			} else if ctx.Err() != nil {
+				s.Outcome, s.Error = proto.OutcomeSkipped, "not attempted: "+ctx.Err().Error()
+			} else if isSNAT(s.Kind) {
+				if !snatDone {
+					h.applySNAT(ctx, spec, opts, steps, cl)
+					snatDone = true
+				}
+			} else if err := h.take(ctx, spec, *s, cl); err != nil {
+				s.Outcome, s.Error = proto.OutcomeFailed, err.Error()
+			} else {
+				s.Outcome = proto.OutcomeDone
+			}
+		}
+		outcome[s.Key()] = s.Outcome
+	}
+}
+
+func unmet(needs []string, outcome map[string]proto.Outcome) string {
+	for _, n := range needs {
+		if outcome[n] != proto.OutcomeDone {
+			return n
+		}
+	}
+	return ""
+}
+
+func isSNAT(k proto.ActionKind) bool { return k == proto.ActAddSNAT || k == proto.ActRemoveSNAT }
+
+// take does one step.
+func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl *docker.Client) error {
+	c := h.cfg
+	switch s.Kind {
+	case proto.ActLoadModule:
+		if err := c.Run(ctx, "modprobe", s.Target); err != nil {
+			return err
+		}
+		if !c.kmod().Loaded(s.Target) {
+			return fmt.Errorf("modprobe %s succeeded but the module is not loaded", s.Target)
+		}
+		return nil
+	case proto.ActPersistModule:
+		return c.kmod().Persist(plan.Module)
+	case proto.ActPersistTrunk:
+		return c.netcfg().Persist(ctx, c.netcfg().Detect(), s.Link)
+	case proto.ActTrunkFlush, proto.ActRemoveAddress:
+		return c.Net.DelAddrs(s.Link, s.Addrs)
+	case proto.ActTrunkUp:
+		return c.Net.SetUp(s.Link)
+	case proto.ActAddAddress:
+		return c.Net.AddAddr(s.Link, s.Addrs[0])
+	case proto.ActCreateNetwork:
+		return h.createNetwork(ctx, *s.Network, cl)
+	case proto.ActReplaceNetwork:
+		if err := cl.Remove(ctx, s.Target); err != nil {
+			return err
+		}
+		return h.createNetwork(ctx, *s.Network, cl)
+	case proto.ActRemoveNetwork:
+		return cl.Remove(ctx, s.Target)
+	case proto.ActInstallUnit:
+		return h.installUnit(ctx)
+	case proto.ActWriteState:
+		return c.state().SaveApplied(spec)
+	}
+	return fmt.Errorf("no way to take action %q", s.Kind)
+}
+
+// createNetwork creates n and, for a VLAN network, checks that Docker
+// made the VLAN sub-interface (push never makes it itself: Docker then
+// would not own it, and the seed warns this breaks things).
+func (h *Helper) createNetwork(ctx context.Context, n docker.Network, cl *docker.Client) error {
+	if _, err := cl.Create(ctx, n); err != nil {
+		return err
+	}
+	parent := n.Options[docker.OptParent]
+	if parent == "" {
+		return nil
+	}
+	if _, ok, err := h.cfg.Net.LinkByName(parent); err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("docker created network %s but not its parent %s", n.Name, parent)
+	}
+	return nil
+}
+
+func (h *Helper) installUnit(ctx context.Context) error {
+	c := h.cfg
+	sha := h.selfSHA()
+	if sha == "" {
+		return errors.New("cannot hash the helper's own executable")
+	}
+	if err := c.state().InstallBinary(c.Executable, sha); err != nil {
+		return err
+	}
+	if err := c.state().InstallUnit(); err != nil {
+		return err
+	}
+	// Only on a host running systemd; a unit file alone is harmless.
+	if _, err := os.Stat(c.Root + "/run/systemd/system"); err == nil {
+		if err := c.Run(ctx, "systemctl", "daemon-reload"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applySNAT replaces push's table once for all SNAT steps. Subnets
+// Docker chose are read back now that the networks exist; a rule whose
+// subnet is still unknown, or whose source address is not on the host,
+// is left out and its step fails.
+func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.Options, steps []plan.Step, cl *docker.Client) {
+	fail := func(target string, err error) {
+		for i := range steps {
+			if isSNAT(steps[i].Kind) && steps[i].Outcome == proto.OutcomePending && (target == "" || steps[i].Target == target) {
+				steps[i].Outcome, steps[i].Error = proto.OutcomeFailed, err.Error()
+			}
+		}
+	}
+	nets, _, err := readNetworks(ctx, cl, spec)
+	if err != nil {
+		fail("", err)
+		return
+	}
+	cur, err := h.cfg.snat().Read()
+	if err != nil {
+		fail("", err)
+		return
+	}
+	addrs, err := h.cfg.Net.Addresses()
+	if err != nil {
+		fail("", err)
+		return
+	}
+	rules, _ := plan.SNATRules(spec, nets, cur.Rules, opts.Prune)
+	var keep []proto.SNATRule
+	for _, r := range rules {
+		keep = append(keep, r)
+	}
+	for _, b := range spec.Bridges {
+		if b.SourceIP == "" {
+			continue
+		}
+		target := plan.SNATTarget + " " + b.Name
+		if _, ok := hostnet.OwnerOf(addrs, netip.MustParseAddr(b.SourceIP)); !ok {
+			fail(target, fmt.Errorf("source ip %s is not an address of this host", b.SourceIP))
+			keep = dropBridge(keep, b.Bridge)
+			continue
+		}
+		if b.Subnet == "" && nets[b.Name].Subnet == "" {
+			fail(target, fmt.Errorf("subnet of network %s is unknown: the network does not exist", b.Name))
+		}
+	}
+	if err := h.cfg.snat().Replace(keep); err != nil {
+		fail("", err)
+		return
+	}
+	for i := range steps {
+		if isSNAT(steps[i].Kind) && steps[i].Outcome == proto.OutcomePending {
+			steps[i].Outcome = proto.OutcomeDone
+		}
+	}
+}
+
+func dropBridge(rules []proto.SNATRule, bridge string) []proto.SNATRule {
+	var out []proto.SNATRule
+	for _, r := range rules {
+		if r.Bridge != bridge {
+			out = append(out, r)
+		}
+	}
+	return out
+}

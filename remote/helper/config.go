@@ -1,0 +1,65 @@
+// Package helper converges one agent host to a proto.HostSpec: it reads
+// the host (facts), plans the actions, takes them under the host lock,
+// reads back, and probes the result (verify). cmd/push-helper is a thin
+// main over Main.
+package helper
+
+import (
+	"context"
+	"os"
+
+	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/hostnet"
+	"github.com/kasmfleet/push/remote/helper/kmod"
+	"github.com/kasmfleet/push/remote/helper/lock"
+	"github.com/kasmfleet/push/remote/helper/netcfg"
+	"github.com/kasmfleet/push/remote/helper/snat"
+	"github.com/kasmfleet/push/remote/helper/state"
+)
+
+// Config says where the helper finds the host. The zero value (after
+// Defaults) is the real host; tests point it at a folder and a network
+// namespace.
+type Config struct {
+	// Version is the build's version (set by the linker in main).
+	Version string
+	// Root prefixes every file path (/etc, /var/lib/push, /sys).
+	Root string
+	// DockerSocket is the Docker Engine API socket.
+	DockerSocket string
+	// LockPath is the host lock file.
+	LockPath string
+	// Net reads and changes links; NetNS is the namespace fd for
+	// nftables (0: the current one).
+	Net   hostnet.Net
+	NetNS int
+	// Executable is the helper's own file ("" asks the OS).
+	Executable string
+	// SSHConnection overrides the session lookup (tests).
+	SSHConnection string
+	// Run runs a program (modprobe, systemctl, networkctl); nil runs it
+	// for real.
+	Run func(ctx context.Context, name string, args ...string) error
+}
+
+// Defaults fills in the real host's paths.
+func (c Config) Defaults() Config {
+	if c.DockerSocket == "" {
+		c.DockerSocket = docker.DefaultSocket
+	}
+	if c.LockPath == "" {
+		c.LockPath = c.Root + lock.DefaultPath
+	}
+	if c.Run == nil {
+		c.Run = netcfg.RunCommand
+	}
+	if c.Executable == "" {
+		c.Executable, _ = os.Executable()
+	}
+	return c
+}
+
+func (c Config) netcfg() netcfg.Host { return netcfg.Host{Root: c.Root, Run: c.Run} }
+func (c Config) kmod() kmod.Host     { return kmod.Host{Root: c.Root} }
+func (c Config) state() state.Host   { return state.Host{Root: c.Root} }
+func (c Config) snat() snat.Rules    { return snat.Rules{NetNS: c.NetNS} }

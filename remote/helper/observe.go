@@ -1,0 +1,161 @@
+package helper
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/hostnet"
+	"github.com/kasmfleet/push/remote/helper/plan"
+	"github.com/kasmfleet/push/remote/proto"
+)
+
+// observation is what one read of the host found.
+type observation struct {
+	plan.Observed
+	Docker docker.Version
+	// DockerErr is set when the Docker API could not be read.
+	DockerErr error
+}
+
+// observe reads everything planning needs for spec. It changes nothing.
+func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Client) (observation, error) {
+	var o observation
+	c := h.cfg
+	o.NetConfig = c.netcfg().Detect()
+
+	addrs, err := c.Net.Addresses()
+	if err != nil {
+		return o, err
+	}
+	o.Addresses = addrs
+	if conn := h.sshConnection(); conn != "" {
+		s, err := c.Net.Session(conn)
+		if err != nil {
+			return o, fmt.Errorf("find the SSH session's interface: %w", err)
+		}
+		o.SessionLinks, o.SessionAddr = s.Links, s.Server
+	}
+
+	if spec.Trunk != nil {
+		o.ModuleLoaded = c.kmod().Loaded(plan.Module)
+		o.ModulePersisted = c.kmod().Persisted(plan.Module)
+		t, err := c.Net.ResolveTrunk(spec.Trunk.NIC, spec.Trunk.MAC)
+		if err != nil {
+			return o, err
+		}
+		o.Trunk = t
+		st := c.netcfg().Check(o.NetConfig, t.Name)
+		o.TrunkPersisted, o.TrunkPersistNote = st.Persisted, st.Detail
+	}
+
+	o.Links = map[string]bool{}
+	for _, v := range spec.VLANs {
+		parent := docker.Parent(o.Trunk.Name, v.VID)
+		_, ok, err := c.Net.LinkByName(parent)
+		if err != nil {
+			return o, err
+		}
+		o.Links[parent] = ok
+	}
+
+	o.Networks, o.Docker, o.DockerErr = readNetworks(ctx, cl, spec)
+
+	o.SNAT, err = c.snat().Read()
+	if err != nil {
+		return o, err
+	}
+	o.Applied, err = c.state().LoadApplied()
+	if err != nil {
+		// A damaged record is replaced by the next apply.
+		o.Applied = nil
+	}
+	o.AppliedCurrent = c.state().AppliedIs(spec)
+	o.UnitInstalled = c.state().UnitInstalled()
+	o.LinkCurrent = c.state().LinkCurrent(h.selfSHA())
+	return o, nil
+}
+
+// readNetworks lists Docker's networks and inspects the ones push cares
+// about (named in the spec or labelled as push's) for their containers.
+func readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec) (map[string]docker.Network, docker.Version, error) {
+	v, err := cl.Negotiate(ctx)
+	if err != nil {
+		return nil, v, err
+	}
+	list, err := cl.Networks(ctx)
+	if err != nil {
+		return nil, v, err
+	}
+	named := map[string]bool{}
+	for _, n := range spec.VLANs {
+		named[n.Name] = true
+	}
+	for _, n := range spec.Bridges {
+		named[n.Name] = true
+	}
+	out := map[string]docker.Network{}
+	for _, n := range list {
+		if !named[n.Name] && !n.Managed() {
+			continue
+		}
+		full, err := cl.Inspect(ctx, n.ID)
+		if err != nil {
+			return nil, v, err
+		}
+		out[n.Name] = full
+	}
+	return out, v, nil
+}
+
+func (h *Helper) sshConnection() string {
+	if h.cfg.SSHConnection != "" {
+		return h.cfg.SSHConnection
+	}
+	return hostnet.SSHConnection(h.cfg.Root + "/proc")
+}
+
+// facts turns an observation into the protocol's report.
+func (h *Helper) facts(spec proto.HostSpec, o observation) *proto.Facts {
+	f := &proto.Facts{NetConfig: string(o.NetConfig), RestoreUnit: o.UnitInstalled && o.LinkCurrent}
+	f.Hostname, _ = os.Hostname()
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		f.Kernel = unix.ByteSliceToString(u.Release[:])
+	}
+	if len(o.SessionLinks) > 0 {
+		f.SSHInterface = o.SessionLinks[0]
+	}
+	f.Module8021q = proto.ModuleFacts{Loaded: o.ModuleLoaded, Persisted: o.ModulePersisted}
+	if spec.Trunk != nil {
+		t := &proto.TrunkFacts{NIC: o.Trunk.Name, MAC: o.Trunk.MAC, Up: o.Trunk.Up, Persisted: o.TrunkPersisted}
+		for _, a := range o.Trunk.Addrs {
+			t.Addresses = append(t.Addresses, a.String())
+		}
+		f.Trunk = t
+	}
+	f.Docker.Version = o.Docker.Version
+	for _, n := range plan.SortedNetworks(o.Networks) {
+		f.Docker.Networks = append(f.Docker.Networks, n.Facts())
+	}
+	f.SNAT = o.SNAT.Rules
+	wanted := map[netip.Addr]bool{}
+	for _, b := range spec.Bridges {
+		if a, err := netip.ParseAddr(b.SourceIP); err == nil {
+			wanted[a] = true
+		}
+	}
+	for _, a := range o.Addresses {
+		if wanted[a.Prefix.Addr()] {
+			f.Addresses = append(f.Addresses, proto.InterfaceAddr{Interface: a.Link, Address: a.Prefix.String()})
+		}
+	}
+	return f
+}
+
+func joinErrs(errs []string) string { return strings.Join(errs, "; ") }

@@ -1,0 +1,222 @@
+// Package verify probes networks end to end from throwaway network
+// namespaces: a VLAN network from an ipvlan/macvlan link on the same
+// parent, a bridge network from a veth on its bridge. No container image
+// is needed, and every probe is removed, on failure too.
+package verify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/kasmfleet/push/remote/helper/hostnet"
+)
+
+// Prober makes probe namespaces from the namespace of Handle (the
+// current one when nil).
+type Prober struct {
+	Handle *netlink.Handle
+	// Timeout bounds each network exchange (default 3s).
+	Timeout time.Duration
+}
+
+func (p Prober) h() *netlink.Handle {
+	if p.Handle != nil {
+		return p.Handle
+	}
+	return &netlink.Handle{}
+}
+
+func (p Prober) timeout() time.Duration {
+	if p.Timeout > 0 {
+		return p.Timeout
+	}
+	return 3 * time.Second
+}
+
+// probe is one namespace with one link in it.
+type probe struct {
+	ns   netns.NsHandle
+	h    *netlink.Handle // inside ns
+	link string          // name inside ns
+	host netlink.Link    // the host-side end, when there is one (veth)
+	p    Prober
+}
+
+func (pr *probe) close() {
+	if pr.host != nil {
+		pr.p.h().LinkDel(pr.host)
+	}
+	if pr.h != nil {
+		pr.h.Close()
+	}
+	pr.ns.Close() // the kernel deletes links left inside with the namespace
+}
+
+func newProbe(p Prober) (*probe, error) {
+	ns, err := hostnet.NewNS()
+	if err != nil {
+		return nil, err
+	}
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		ns.Close()
+		return nil, fmt.Errorf("netlink in probe netns: %w", err)
+	}
+	pr := &probe{ns: ns, h: h, p: p}
+	if lo, err := h.LinkByName("lo"); err == nil {
+		h.LinkSetUp(lo)
+	}
+	return pr, nil
+}
+
+// configure brings the probe link up with addr and a default route via
+// gw (or straight out of the link when gw is invalid).
+func (pr *probe) configure(addr netip.Prefix, gw netip.Addr) error {
+	l, err := pr.h.LinkByName(pr.link)
+	if err != nil {
+		return fmt.Errorf("probe link: %w", err)
+	}
+	if err := pr.h.AddrAdd(l, &netlink.Addr{IPNet: ipNet(addr)}); err != nil {
+		return fmt.Errorf("probe address %s: %w", addr, err)
+	}
+	if err := pr.h.LinkSetUp(l); err != nil {
+		return fmt.Errorf("probe link up: %w", err)
+	}
+	r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: nil}
+	if gw.IsValid() {
+		r.Gw = net.IP(gw.AsSlice())
+	}
+	if err := pr.h.RouteAdd(r); err != nil {
+		return fmt.Errorf("probe default route: %w", err)
+	}
+	return nil
+}
+
+// ping sends ICMP echo requests to dst from inside the probe until one
+// is answered (the first may be lost to neighbour resolution).
+func (pr *probe) ping(ctx context.Context, dst netip.Addr) error {
+	var c net.PacketConn
+	err := hostnet.InNS(pr.ns, func() error {
+		var err error
+		c, err = net.ListenPacket("ip4:icmp", "0.0.0.0")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("icmp socket: %w", err)
+	}
+	defer c.Close()
+	id := uint16(time.Now().UnixNano())
+	deadline := time.Now().Add(pr.p.timeout())
+	for seq := uint16(1); time.Now().Before(deadline) && ctx.Err() == nil; seq++ {
+		if _, err := c.WriteTo(echoRequest(id, seq), &net.IPAddr{IP: net.IP(dst.AsSlice())}); err != nil {
+			return fmt.Errorf("icmp to %s: %w", dst, err)
+		}
+		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				break // timeout: send the next one
+			}
+			if isEchoReply(buf[:n], id) && from.(*net.IPAddr).IP.Equal(net.IP(dst.AsSlice())) {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no ICMP echo reply from %s within %s", dst, pr.p.timeout())
+}
+
+// get fetches rawURL from inside the probe and returns the trimmed body.
+func (pr *probe) get(ctx context.Context, rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	hostport := u.Host
+	if u.Port() == "" {
+		hostport = net.JoinHostPort(u.Hostname(), "80")
+	}
+	ctx, cancel := context.WithTimeout(ctx, pr.p.timeout())
+	defer cancel()
+	var conn net.Conn
+	err = hostnet.InNS(pr.ns, func() error {
+		var d net.Dialer
+		var err error
+		conn, err = d.DialContext(ctx, "tcp", hostport)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("connect to %s: %w", hostport, err)
+	}
+	tr := &http.Transport{
+		DialContext:       func(context.Context, string, string) (net.Conn, error) { return conn, nil },
+		DisableKeepAlives: true,
+	}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		conn.Close()
+		return "", err
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", rawURL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", rawURL, resp.Status)
+	}
+	return strings.TrimSpace(string(body)), nil
+}
+
+func echoRequest(id, seq uint16) []byte {
+	b := []byte{8, 0, 0, 0, byte(id >> 8), byte(id), byte(seq >> 8), byte(seq), 'p', 'u', 's', 'h'}
+	cs := checksum(b)
+	b[2], b[3] = byte(cs>>8), byte(cs)
+	return b
+}
+
+func isEchoReply(b []byte, id uint16) bool {
+	return len(b) >= 8 && b[0] == 0 && b[1] == 0 && uint16(b[4])<<8|uint16(b[5]) == id
+}
+
+func checksum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		s += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		s += uint32(b[len(b)-1]) << 8
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	return ^uint16(s)
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+// linkName is a short unique name for a probe link ("pp" + 8 hex).
+func linkName(prefix string) string {
+	var b [4]byte
+	rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
