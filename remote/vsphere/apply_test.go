@@ -138,7 +138,7 @@ func TestApplyRepairsDrift(t *testing.T) {
 	if plan[0].Expected != "VLAN trunk 150,160-169; static binding" || plan[0].Actual != "VLAN trunk 150-155; dynamic binding" {
 		t.Errorf("port group drift: expected %q actual %q", plan[0].Expected, plan[0].Actual)
 	}
-	if plan[2].Actual != "disconnected, not connected at power-on" {
+	if plan[2].Actual != "disconnected now, not connected at power-on" {
 		t.Errorf("NIC drift actual %q", plan[2].Actual)
 	}
 

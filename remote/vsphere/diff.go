@@ -61,7 +61,7 @@ func Diff(spec proto.VSphereSpec, o Observed) []Change {
 	case pg == nil && o.Foreign != "":
 		usable = false
 		out = append(out, refused(KindConflict, pgObj, "", "VLAN trunk on switch "+spec.Switch, o.Foreign,
-			fmt.Sprintf("none: rename or remove %s, or name another port group in the trunk", o.Foreign)))
+			fmt.Sprintf("none: the name is taken outside switch %s; rename that network, or name another port group in the trunk", spec.Switch)))
 	case pg == nil:
 		out = append(out, Change{
 			Kind: KindCreatePortGroup, Object: pgObj,
@@ -137,7 +137,7 @@ func vmChanges(spec proto.VSphereSpec, w proto.TrunkVM, o Observed, usable bool)
 		out = append(out, Change{
 			Kind: KindConnectNIC, Object: obj, Agent: w.Agent,
 			Expected: wantConn(v), Actual: describeConn(first, v),
-			Action:  fmt.Sprintf("set %s (%s) of VM %s %s", nicName(first), first.MAC, w.VM, wantConn(v)),
+			Action:  connectAction(first, v),
 			Outcome: proto.OutcomePending,
 		})
 	}
@@ -152,15 +152,22 @@ func connOK(n NIC, v VMState) bool {
 
 func wantConn(v VMState) string {
 	if v.PoweredOn() {
-		return "connected, and connected at power-on"
+		return "connected now and at power-on"
 	}
 	return fmt.Sprintf("connected at power-on (the VM is %s)", powerWords(v.PowerState))
 }
 
+func connectAction(n NIC, v VMState) string {
+	if v.PoweredOn() {
+		return fmt.Sprintf("connect %s (%s) of VM %s now and at power-on", nicName(n), n.MAC, v.VM)
+	}
+	return fmt.Sprintf("set %s (%s) of VM %s to connect at power-on (the VM is %s)", nicName(n), n.MAC, v.VM, powerWords(v.PowerState))
+}
+
 func describeConn(n NIC, v VMState) string {
-	now := "disconnected"
+	now := "disconnected now"
 	if n.Connected {
-		now = "connected"
+		now = "connected now"
 	}
 	boot := "not connected at power-on"
 	if n.StartConnected {
@@ -225,7 +232,7 @@ func wantSettings(spec proto.VSphereSpec) settings {
 }
 
 func (s settings) String() string {
-	return fmt.Sprintf("VLAN trunk %s, %s, %s", FormatRanges(s.ranges), bindingWords(s.binding), portWords(s.numPorts, s.autoExpand))
+	return fmt.Sprintf("VLAN trunk %s; %s; %s", FormatRanges(s.ranges), bindingWords(s.binding), portWords(s.numPorts, s.autoExpand))
 }
 
 // differences lists each attribute of pg that differs from s, as the
