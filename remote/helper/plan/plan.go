@@ -51,6 +51,7 @@ func Plan(spec proto.HostSpec, obs Observed, opts proto.Options) []Step {
 	p.addresses()
 	p.networks()
 	p.snat()
+	p.pruneAddresses()
 	p.boot()
 	return p.steps
 }
@@ -118,16 +119,13 @@ func (p *planner) trunk() {
 	}
 }
 
-// addresses adds the SNAT source addresses the spec asks for, and with
-// prune removes ones push added for an earlier spec.
+// addresses adds the SNAT source addresses the spec asks for.
 func (p *planner) addresses() {
-	want := map[netip.Addr]bool{}
 	for _, b := range p.spec.Bridges {
 		if b.AddAddress == "" {
 			continue
 		}
 		pfx := netip.MustParsePrefix(b.AddAddress)
-		want[pfx.Addr()] = true
 		if _, ok := hostnet.OwnerOf(p.obs.Addresses, pfx.Addr()); ok {
 			continue
 		}
@@ -142,8 +140,19 @@ func (p *planner) addresses() {
 		}
 		p.add(s)
 	}
+}
+
+// pruneAddresses removes addresses push added for an earlier spec, once
+// the SNAT rules using them are gone.
+func (p *planner) pruneAddresses() {
 	if !p.opts.Prune || p.obs.Applied == nil {
 		return
+	}
+	want := map[netip.Addr]bool{}
+	for _, b := range p.spec.Bridges {
+		if pfx, err := netip.ParsePrefix(b.AddAddress); err == nil {
+			want[pfx.Addr()] = true
+		}
 	}
 	for _, b := range p.obs.Applied.Bridges {
 		pfx, err := netip.ParsePrefix(b.AddAddress)

@@ -1,0 +1,151 @@
+package docker
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/kasmfleet/push/remote/proto"
+)
+
+var vlan150 = proto.VLANNetwork{
+	Name: "z_vlan150", Driver: "ipvlan", Mode: "l2", VID: 150,
+	Subnet: "192.0.2.0/25", Gateway: "192.0.2.1", IPRange: "192.0.2.16/28", ProbeIP: "192.0.2.30",
+}
+
+var customA = proto.BridgeNetwork{Name: "z_custom_a", Bridge: "z_custom_a", Subnet: "172.19.0.0/16", SourceIP: "198.51.100.111"}
+
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   Network
+		want Network
+	}{
+		{
+			name: "gateway echoed with a prefix, subnet unmasked, mode in capitals",
+			in: Network{Driver: "IPVLAN", Subnet: "192.0.2.5/25", Gateway: "192.0.2.1/25", IPRange: "192.0.2.17/28",
+				Options: map[string]string{"ipvlan_mode": "L2", "parent": "eth1.150"}},
+			want: Network{Driver: "ipvlan", Subnet: "192.0.2.0/25", Gateway: "192.0.2.1", IPRange: "192.0.2.16/28",
+				Options: map[string]string{"ipvlan_mode": "l2", "parent": "eth1.150"}},
+		},
+		{
+			name: "ipvlan without a mode is l2",
+			in:   Network{Driver: "ipvlan", Options: map[string]string{"parent": "eth1.150"}},
+			want: Network{Driver: "ipvlan", Options: map[string]string{"ipvlan_mode": "l2", "parent": "eth1.150"}},
+		},
+		{
+			name: "macvlan without a mode is bridge",
+			in:   Network{Driver: "macvlan", Options: map[string]string{"parent": "eth1.160"}},
+			want: Network{Driver: "macvlan", Options: map[string]string{"macvlan_mode": "bridge", "parent": "eth1.160"}},
+		},
+		{
+			name: "bridge masquerades unless told otherwise",
+			in:   Network{Driver: "bridge", Options: map[string]string{OptBridgeName: "z_a"}},
+			want: Network{Driver: "bridge", Options: map[string]string{OptBridgeName: "z_a", OptMasquerade: "true"}},
+		},
+		{
+			name: "aux addresses lose prefixes, containers sorted",
+			in:   Network{Driver: "null", Aux: map[string]string{"push-probe": "192.0.2.30/25"}, Containers: []string{"b", "a"}},
+			want: Network{Driver: "null", Options: map[string]string{}, Aux: map[string]string{"push-probe": "192.0.2.30"}, Containers: []string{"a", "b"}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Normalize(tc.in); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Normalize(%+v)\n got %+v\nwant %+v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDiff(t *testing.T) {
+	want := FromVLAN(vlan150, "eth1", "kasm-agent-1")
+	wantBridge := FromBridge(customA, "kasm-agent-1")
+	with := func(n Network, f func(*Network)) Network {
+		n.Options = clone(n.Options)
+		n.Aux = clone(n.Aux)
+		f(&n)
+		return n
+	}
+	for _, tc := range []struct {
+		name      string
+		want, got Network
+		diff      []string
+	}{
+		{"identical", want, want, nil},
+		{"docker echoes differently", want, with(want, func(n *Network) {
+			n.Gateway = "192.0.2.1/25"
+			n.Subnet = "192.0.2.77/25"
+			n.Options["com.docker.network.something"] = "docker's own"
+			n.Labels = nil
+		}), nil},
+		{"ip-range moved", want, with(want, func(n *Network) { n.IPRange = "192.0.2.0/28" }),
+			[]string{"ip-range 192.0.2.0/28, want 192.0.2.16/28"}},
+		{"ip-range missing", want, with(want, func(n *Network) { n.IPRange = "" }),
+			[]string{"ip-range (none), want 192.0.2.16/28"}},
+		{"mode and parent", want, with(want, func(n *Network) {
+			n.Options["ipvlan_mode"] = "l3"
+			n.Options["parent"] = "eth2.150"
+		}), []string{"option parent=eth2.150, want eth1.150", "option ipvlan_mode=l3, want l2"}},
+		{"driver changes everything", want, with(want, func(n *Network) { n.Driver = "macvlan" }),
+			[]string{"driver macvlan, want ipvlan"}},
+		{"probe address not reserved", want, with(want, func(n *Network) { n.Aux = nil }),
+			[]string{"aux-address push-probe (none), want 192.0.2.30"}},
+		{"bridge masquerading", wantBridge, with(wantBridge, func(n *Network) { delete(n.Options, OptMasquerade) }),
+			[]string{"option com.docker.network.bridge.enable_ip_masquerade=true, want false"}},
+		{"bridge not attachable", wantBridge, with(wantBridge, func(n *Network) { n.Attachable = false }),
+			[]string{"not attachable, want attachable"}},
+		{"subnet docker chose is not compared", FromBridge(proto.BridgeNetwork{Name: "e", Bridge: "e"}, ""),
+			with(FromBridge(proto.BridgeNetwork{Name: "e", Bridge: "e"}, ""), func(n *Network) { n.Subnet, n.Gateway = "172.18.0.0/16", "172.18.0.1" }), nil},
+		{"ip-range docker network has but spec does not", wantBridge, with(wantBridge, func(n *Network) { n.IPRange = "172.19.1.0/24" }),
+			[]string{"ip-range 172.19.1.0/24, want none"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Diff(tc.want, tc.got); !reflect.DeepEqual(got, tc.diff) {
+				t.Errorf("Diff =\n  %q\nwant\n  %q", got, tc.diff)
+			}
+		})
+	}
+}
+
+// TestDecodeInspect reads a network as Docker 20.10 answers an inspect
+// and checks that it matches what push asked for.
+func TestDecodeInspect(t *testing.T) {
+	b, err := os.ReadFile("testdata/inspect-ipvlan-20.10.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a apiNetwork
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	n := a.network()
+	if d := Diff(FromVLAN(vlan150, "eth1", "kasm-agent-1"), n); d != nil {
+		t.Errorf("decoded network differs from the spec: %q", d)
+	}
+	if !n.Managed() || !reflect.DeepEqual(n.Containers, []string{"kasm_session_1"}) || !reflect.DeepEqual(n.ContainerAddrs, []string{"192.0.2.17"}) {
+		t.Errorf("decoded %+v: want managed, container kasm_session_1 at 192.0.2.17", n)
+	}
+}
+
+func TestSupportsIPVlan(t *testing.T) {
+	for v, want := range map[string]bool{
+		"20.10.24+dfsg1": true, "19.03.0": true, "19.03.15": true, "18.09.1": false,
+		"17.06.0-ce": false, "29.0.1": true, "": false,
+	} {
+		if got := (Version{Version: v}).SupportsIPVlan(); got != want {
+			t.Errorf("SupportsIPVlan(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+func clone(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,189 @@
+package plan
+
+import (
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/hostnet"
+	"github.com/kasmfleet/push/remote/helper/netcfg"
+	"github.com/kasmfleet/push/remote/helper/snat"
+	"github.com/kasmfleet/push/remote/proto"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func spec() proto.HostSpec {
+	return proto.HostSpec{
+		Agent: "kasm-agent-1",
+		Trunk: &proto.Trunk{NIC: "eth1", MAC: "52:54:00:00:01:01"},
+		VLANs: []proto.VLANNetwork{
+			{Name: "z_vlan150", Driver: "ipvlan", Mode: "l2", VID: 150, Subnet: "192.0.2.0/25", Gateway: "192.0.2.1",
+				IPRange: "192.0.2.16/28", ProbeIP: "192.0.2.30", VerifyURL: "http://192.0.2.1:8080/"},
+			{Name: "z_vlan160", Driver: "macvlan", Mode: "bridge", VID: 160, Subnet: "192.0.2.128/25", Gateway: "192.0.2.129",
+				IPRange: "192.0.2.144/28", ProbeIP: "192.0.2.158"},
+		},
+		Bridges: []proto.BridgeNetwork{
+			{Name: "z_custom_a", Bridge: "z_custom_a", Subnet: "172.19.0.0/16", SourceIP: "198.51.100.111",
+				AddAddress: "198.51.100.111/24", VerifyURL: "http://198.51.100.1:8080/"},
+			{Name: "z_enclave_2", Bridge: "z_enclave_2"},
+		},
+	}
+}
+
+// converged is what the host looks like after a successful apply.
+func converged(s proto.HostSpec) Observed {
+	o := Observed{
+		NetConfig:    netcfg.IfUpDown,
+		SessionLinks: []string{"eth0"},
+		SessionAddr:  netip.MustParseAddr("10.0.2.15"),
+		ModuleLoaded: true, ModulePersisted: true,
+		Trunk:          hostnet.Link{Name: "eth1", MAC: "52:54:00:00:01:01", Up: true},
+		TrunkPersisted: true,
+		Networks:       map[string]docker.Network{},
+		Links:          map[string]bool{"eth1.150": true, "eth1.160": true},
+		Addresses: []hostnet.Owner{
+			{Link: "eth0", Prefix: netip.MustParsePrefix("10.0.2.15/24")},
+			{Link: "eth2", Prefix: netip.MustParsePrefix("198.51.100.11/24")},
+			{Link: "eth2", Prefix: netip.MustParsePrefix("198.51.100.111/24")},
+		},
+		AppliedCurrent: true, UnitInstalled: true, LinkCurrent: true,
+	}
+	o.Applied = &s
+	for _, n := range Desired(s, "eth1") {
+		if n.Subnet == "" {
+			n.Subnet, n.Gateway = "172.18.0.0/16", "172.18.0.1"
+		}
+		n.ID = "id-" + n.Name
+		o.Networks[n.Name] = n
+	}
+	o.SNAT = snat.State{Exists: true, ChainOK: true, Rules: []proto.SNATRule{
+		{Subnet: "172.19.0.0/16", Bridge: "z_custom_a", SourceIP: "198.51.100.111"}}}
+	return o
+}
+
+func TestPlanGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		spec func() proto.HostSpec
+		obs  func(o *Observed)
+		opts proto.Options
+	}{
+		{name: "converged", obs: func(o *Observed) {}},
+		{name: "fresh-host", obs: func(o *Observed) {
+			*o = Observed{
+				NetConfig:    netcfg.Networkd,
+				SessionLinks: []string{"eth0"},
+				Trunk:        hostnet.Link{Name: "eth1", Addrs: []netip.Prefix{netip.MustParsePrefix("192.168.1.5/24")}},
+				Addresses: []hostnet.Owner{
+					{Link: "eth0", Prefix: netip.MustParsePrefix("10.0.2.15/24")},
+					{Link: "eth2", Prefix: netip.MustParsePrefix("198.51.100.11/24")},
+				},
+			}
+		}},
+		{name: "drift", obs: func(o *Observed) {
+			n := o.Networks["z_vlan150"]
+			n.IPRange = "192.0.2.0/28"
+			o.Networks["z_vlan150"] = n
+			n = o.Networks["z_vlan160"]
+			n.Options = map[string]string{"parent": "eth1.160", "macvlan_mode": "vepa"}
+			n.Containers = []string{"kasm_session_7", "kasm_session_9"}
+			o.Networks["z_vlan160"] = n
+			n = o.Networks["z_enclave_2"]
+			n.Labels = nil
+			n.Attachable = false
+			o.Networks["z_enclave_2"] = n
+			delete(o.Networks, "z_custom_a")
+			o.SNAT = snat.State{}
+		}},
+		{name: "parent-missing-and-snat-foreign", obs: func(o *Observed) {
+			o.Links["eth1.150"] = false
+			o.SNAT.Foreign = 1
+		}},
+		{name: "prune", opts: proto.Options{Prune: true}, spec: func() proto.HostSpec {
+			s := spec()
+			s.Bridges = s.Bridges[1:]
+			return s
+		}, obs: func(o *Observed) {
+			old := spec()
+			o.Applied = &old
+			o.AppliedCurrent = false
+			o.Networks["z_custom_a"] = docker.FromBridge(old.Bridges[0], "kasm-agent-1")
+			busy := docker.FromBridge(proto.BridgeNetwork{Name: "z_old", Bridge: "z_old"}, "kasm-agent-1")
+			busy.Containers = []string{"kasm_session_3"}
+			o.Networks["z_old"] = busy
+			o.Networks["admins_own"] = docker.Network{Name: "admins_own", Driver: "bridge"}
+		}},
+		{name: "no-prune-keeps-stale", spec: func() proto.HostSpec {
+			s := spec()
+			s.Bridges = s.Bridges[1:]
+			return s
+		}, obs: func(o *Observed) {
+			old := spec()
+			o.Applied = &old
+			o.AppliedCurrent = false
+			o.Networks["z_custom_a"] = docker.FromBridge(old.Bridges[0], "kasm-agent-1")
+		}},
+		{name: "snat-source-not-local", spec: func() proto.HostSpec {
+			s := spec()
+			s.Bridges[0].AddAddress = ""
+			s.Bridges[0].Subnet = ""
+			return s
+		}, obs: func(o *Observed) {
+			o.Addresses = o.Addresses[:2]
+			delete(o.Networks, "z_custom_a")
+			o.SNAT = snat.State{}
+		}},
+		{name: "unknown-netconfig-and-unit-stale", obs: func(o *Observed) {
+			o.NetConfig = netcfg.Unknown
+			o.TrunkPersisted = false
+			o.LinkCurrent = false
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := spec()
+			if tc.spec != nil {
+				s = tc.spec()
+			}
+			o := converged(spec())
+			tc.obs(&o)
+			if err := Validate(s); err != nil {
+				t.Fatalf("test spec is invalid: %v", err)
+			}
+			got := render(Plan(s, o, tc.opts))
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				os.WriteFile(golden, []byte(got), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("plan differs from %s:\n--- got\n%s--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+func render(steps []Step) string {
+	var b strings.Builder
+	for _, s := range steps {
+		fmt.Fprintf(&b, "%-8s %s %s\n    %s\n", s.Outcome, s.Kind, s.Target, s.Summary)
+		if s.Error != "" {
+			fmt.Fprintf(&b, "    error: %s\n", s.Error)
+		}
+		if len(s.Needs) > 0 {
+			fmt.Fprintf(&b, "    needs: %s\n", strings.Join(s.Needs, ", "))
+		}
+	}
+	if b.Len() == 0 {
+		return "(no actions)\n"
+	}
+	return b.String()
+}
