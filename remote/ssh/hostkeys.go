@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -88,11 +89,18 @@ func (h *hostKeys) algorithms(hostport string) ([]string, error) {
 	}
 	if db != nil {
 		if algos := db.HostKeyAlgorithms(hostport); len(algos) > 0 {
+			if !slices.ContainsFunc(algos, isPlainAlgo) {
+				// Only certificate authorities: a host without a
+				// certificate must still be able to show its key.
+				algos = append(algos, plainHostKeyAlgos...)
+			}
 			return algos, nil
 		}
 	}
 	return plainHostKeyAlgos, nil
 }
+
+func isPlainAlgo(algo string) bool { return !strings.Contains(algo, "-cert-") }
 
 func check(db *knownhosts.HostKeyDB, hostport string, remote net.Addr, key ssh.PublicKey) error {
 	if db == nil {
@@ -126,13 +134,29 @@ func (h *hostKeys) classify(hostport string, key ssh.PublicKey, err error) error
 	}
 	var keyErr *xknownhosts.KeyError
 	if errors.As(err, &keyErr) {
-		if len(keyErr.Want) == 0 {
+		// A host that shows a plain key where known_hosts only trusts a
+		// certificate authority is unknown, not changed (as in OpenSSH).
+		want := slices.DeleteFunc(slices.Clone(keyErr.Want), isCALine)
+		if len(want) == 0 {
 			return &UnknownHostKeyError{Host: hostport, Offered: describeKey(key), Files: h.files}
 		}
 		return &HostKeyChangedError{Host: hostport, Offered: describeKey(key),
-			File: keyErr.Want[0].Filename, Line: keyErr.Want[0].Line}
+			File: want[0].Filename, Line: want[0].Line}
 	}
 	return fmt.Errorf("host key for %s: %w", hostport, err)
+}
+
+// isCALine reports whether a known_hosts entry is a @cert-authority line.
+func isCALine(k xknownhosts.KnownKey) bool {
+	b, err := os.ReadFile(k.Filename)
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(string(b), "\n")
+	if k.Line < 1 || k.Line > len(lines) {
+		return false
+	}
+	return strings.HasPrefix(strings.TrimSpace(lines[k.Line-1]), "@cert-authority")
 }
 
 // record appends an unknown host's key to the first known_hosts file,

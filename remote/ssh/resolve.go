@@ -123,7 +123,7 @@ func (d *Dialer) resolve(c Config) (endpoint, []endpoint, error) {
 	if pc := l.get("ProxyCommand"); pc != "" && !strings.EqualFold(pc, "none") {
 		return endpoint{}, nil, fmt.Errorf("%s: ssh_config ProxyCommand is not supported; use ProxyJump", name)
 	}
-	t, err := d.endpoint(name, c.Host, c.Port, c.User, c.IdentityFiles, c.KnownHosts, l)
+	t, err := d.endpoint(name, c.Host, c.Port, c.User, c.IdentityFiles, nil, c.KnownHosts, l)
 	if err != nil {
 		return endpoint{}, nil, err
 	}
@@ -141,7 +141,9 @@ func (d *Dialer) resolve(c Config) (endpoint, []endpoint, error) {
 			return endpoint{}, nil, fmt.Errorf("%s: jump host %q: %w", name, spec, err)
 		}
 		hl := lookup{cfg: cfg, names: []string{host}}
-		hop, err := d.endpoint(host, "", port, user, nil, c.KnownHosts, hl)
+		// A jump host gets its own ssh_config IdentityFile, else the keys
+		// given for the target.
+		hop, err := d.endpoint(host, "", port, user, nil, c.IdentityFiles, c.KnownHosts, hl)
 		if err != nil {
 			return endpoint{}, nil, fmt.Errorf("%s: jump host %q: %w", name, spec, err)
 		}
@@ -150,7 +152,7 @@ func (d *Dialer) resolve(c Config) (endpoint, []endpoint, error) {
 	return t, hops, nil
 }
 
-func (d *Dialer) endpoint(name, host string, port int, user string, ids, known []string, l lookup) (endpoint, error) {
+func (d *Dialer) endpoint(name, host string, port int, user string, ids, fallbackIDs, known []string, l lookup) (endpoint, error) {
 	e := endpoint{name: name, host: host, port: port, user: user,
 		identityFiles: append([]string(nil), ids...), knownHosts: append([]string(nil), known...)}
 	if e.host == "" {
@@ -182,6 +184,9 @@ func (d *Dialer) endpoint(name, host string, port int, user string, ids, known [
 	home := d.o.Getenv("HOME")
 	if len(e.identityFiles) == 0 {
 		e.identityFiles = l.getAll("IdentityFile")
+	}
+	if len(e.identityFiles) == 0 {
+		e.identityFiles = append(e.identityFiles, fallbackIDs...)
 	}
 	if len(e.identityFiles) == 0 && home != "" {
 		for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
