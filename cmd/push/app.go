@@ -26,11 +26,16 @@ type stdio struct {
 	getenv    func(string) string
 	lookupEnv func(string) (string, bool)
 	color     bool // colored output on err
+	tty       bool // err is a terminal: live progress
+	// interrupt delivers Ctrl-C: the first stops starting hosts, the
+	// second aborts those in flight.
+	interrupt <-chan os.Signal
 }
 
-func newStdio() stdio {
-	color := term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	return stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv, color: color}
+func newStdio(interrupt <-chan os.Signal) stdio {
+	tty := term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("TERM") != "dumb"
+	return stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv,
+		tty: tty, color: tty && os.Getenv("NO_COLOR") == "", interrupt: interrupt}
 }
 
 type command struct {
@@ -41,7 +46,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"validate", "FILE...", "check an inventory and report every problem", runValidate},
-		{"plan", "[--offline] [--json] FILE...", "show the desired state, and (online) what apply would change", runPlan},
+		{"apply", "[flags] FILE...", "converge vSphere and every host, in rolling batches", runApply},
+		{"plan", "[--offline] [--json] FILE...", "what apply would change, per host (--offline: the desired state)", runPlan},
 		{"version", "", "print push's version", runVersion},
 	}
 }

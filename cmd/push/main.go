@@ -6,13 +6,14 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 // version is set at build time.
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], newStdio()))
+	interrupt := make(chan os.Signal, 2)
+	signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(context.Background(), os.Args[1:], newStdio(interrupt)))
 }

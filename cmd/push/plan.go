@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kasmfleet/push/playbooks"
@@ -11,8 +12,11 @@ import (
 )
 
 func runPlan(ctx context.Context, io stdio, args []string) int {
-	fs := flags(io, "plan", "[--offline] [--json] FILE...")
-	offline := fs.Bool("offline", false, "print the desired state without connecting anywhere")
+	if !slices.Contains(args, "--offline") && !slices.Contains(args, "-offline") {
+		return runFleet(ctx, io, playbooks.ModePlan, args)
+	}
+	fs := flags(io, "plan", "--offline [--json] FILE...")
+	fs.Bool("offline", false, "print the desired state without connecting anywhere")
 	asJSON := fs.Bool("json", false, "print JSON")
 	files, code, ok := parse(fs, args)
 	if !ok {
@@ -23,10 +27,6 @@ func runPlan(ctx context.Context, io stdio, args []string) int {
 		return exitFailed
 	}
 	desired := playbooks.Desire(inv)
-	if !*offline {
-		fmt.Fprintln(io.err, "push: online plan needs the fleet runner, which is not built yet; use --offline")
-		return exitFailed
-	}
 	if *asJSON {
 		writeJSON(io.out, struct {
 			Version int `json:"version"`

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 //go:embed bin
@@ -39,4 +40,16 @@ func GOARCH(unameM string) (string, error) {
 		return "arm64", nil
 	}
 	return "", fmt.Errorf("unsupported host architecture %q", unameM)
+}
+
+// Arches lists the embedded helper builds.
+func Arches() []string {
+	entries, _ := fs.ReadDir(binaries, "bin")
+	var out []string
+	for _, e := range entries {
+		if arch, ok := strings.CutPrefix(e.Name(), "push-helper-linux-"); ok {
+			out = append(out, arch)
+		}
+	}
+	return out
 }

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kasmfleet/push/inventory"
+	"github.com/kasmfleet/push/playbooks"
+	"github.com/kasmfleet/push/remote/ssh"
+	"github.com/kasmfleet/push/runner"
+)
+
+// fleetFlags are the flags of every command that reaches hosts.
+type fleetFlags struct {
+	asJSON, acceptNew, prune bool
+	limit, batch, maxFail    string
+	pause                    time.Duration
+	forks                    int
+	timeout                  time.Duration
+}
+
+func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
+	fs.BoolVar(&f.asJSON, "json", false, "print a stream of JSON events instead of text")
+	fs.BoolVar(&f.acceptNew, "accept-new-host-keys", false, "trust unknown host keys on first use and record them (changed keys are always refused)")
+	fs.StringVar(&f.limit, "limit", "", "only these agents: comma-separated agent names, group names or globs")
+	fs.IntVar(&f.forks, "forks", runner.DefaultForks, "hosts worked on at once within a batch")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "longest time one host may take")
+	if mode == playbooks.ModeApply {
+		fs.BoolVar(&f.prune, "prune", false, "remove networks and rules push created that the inventory no longer wants")
+		fs.StringVar(&f.batch, "batch", "", `batch sizes, overriding rollout: "1,5,25%"`)
+		fs.StringVar(&f.maxFail, "max-failures", "", `stop when MORE than this many hosts fail: a count or "10%"`)
+		fs.DurationVar(&f.pause, "pause", -1, "pause between batches, overriding rollout")
+	}
+}
+
+// runOptions turns the rollout block and flags into runner options.
+func (f *fleetFlags) runOptions(ro inventory.Rollout) (runner.Options, error) {
+	o := runner.Options{Forks: f.forks, Pause: ro.Pause, MaxFailures: size(ro.MaxFailures)}
+	for _, b := range ro.Batches {
+		o.Batches = append(o.Batches, size(b))
+	}
+	if f.batch != "" {
+		o.Batches = nil
+		for _, s := range strings.Split(f.batch, ",") {
+			b, err := inventory.ParseBatch(s, false)
+			if err != nil {
+				return o, fmt.Errorf("--batch: %w", err)
+			}
+			o.Batches = append(o.Batches, size(b))
+		}
+	}
+	if f.maxFail != "" {
+		b, err := inventory.ParseBatch(f.maxFail, true)
+		if err != nil {
+			return o, fmt.Errorf("--max-failures: %w", err)
+		}
+		o.MaxFailures = size(b)
+	}
+	if f.pause >= 0 {
+		o.Pause = f.pause
+	}
+	return o, nil
+}
+
+func size(b inventory.Batch) runner.Size { return runner.Size{N: b.N, Percent: b.Percent} }
+
+// limitHosts keeps the hosts named by --limit: agent names, group names
+// or globs over agent names.
+func limitHosts(inv *inventory.Inventory, hosts []playbooks.Host, limit string) ([]playbooks.Host, error) {
+	if limit == "" {
+		return hosts, nil
+	}
+	var pats []string
+	for _, p := range strings.Split(limit, ",") {
+		p = strings.TrimSpace(p)
+		if g := groupNamed(inv, p); g != nil {
+			pats = append(pats, g.Agents...)
+			continue
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("--limit: bad pattern %q", p)
+		}
+		pats = append(pats, p)
+	}
+	var out []playbooks.Host
+	for _, h := range hosts {
+		if slices.ContainsFunc(pats, func(p string) bool { ok, _ := path.Match(p, h.Name); return ok }) {
+			out = append(out, h)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--limit %q matches no agent", limit)
+	}
+	return out, nil
+}
+
+func groupNamed(inv *inventory.Inventory, name string) *inventory.Group {
+	for _, g := range inv.Groups {
+		if g.Name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// interrupts turns the first interrupt into a graceful stop and the
+// second into an abort, saying so on the terminal.
+func interrupts(ctx context.Context, io stdio) (context.Context, <-chan struct{}, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-io.interrupt:
+			fmt.Fprintln(io.err, "\npush: interrupted: finishing the hosts in flight and starting no others; interrupt again to abort them")
+			close(stop)
+		case <-done:
+			return
+		}
+		select {
+		case <-io.interrupt:
+			fmt.Fprintln(io.err, "\npush: aborting the hosts in flight")
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, stop, func() { close(done); cancel() }
+}
+
+func sshOptions(io stdio, f *fleetFlags) ssh.Options {
+	return ssh.Options{AcceptNewHostKeys: f.acceptNew, OpTimeout: f.timeout, Getenv: io.getenv}
+}
+
+// logFile opens the run's full log under $XDG_STATE_HOME/push/logs.
+func logFile(io stdio, mode playbooks.Mode) (*os.File, error) {
+	dir := io.getenv("XDG_STATE_HOME")
+	if dir == "" {
+		dir = path.Join(io.getenv("HOME"), ".local", "state")
+	}
+	dir = path.Join(dir, "push", "logs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create log folder: %w", err)
+	}
+	name := fmt.Sprintf("%s-%s.log", mode, time.Now().UTC().Format("20060102T150405.000Z"))
+	return os.OpenFile(path.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+}
