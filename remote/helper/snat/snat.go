@@ -190,7 +190,7 @@ func build(s proto.SNATRule) ([]expr.Any, error) {
 		&expr.Meta{Key: expr.MetaKeyOIFNAME, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: ifname(s.Bridge)},
 		&expr.Immediate{Register: 1, Data: src4[:]},
-		&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, Specified: true},
+		&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1},
 	}, nil
 }
 
@@ -212,7 +212,8 @@ func parse(exprs []expr.Any) (proto.SNATRule, bool) {
 	if pl.Base != expr.PayloadBaseNetworkHeader || pl.Offset != 12 || pl.Len != 4 ||
 		len(bw.Mask) != 4 || net.Op != expr.CmpOpEq || len(net.Data) != 4 ||
 		meta.Key != expr.MetaKeyOIFNAME || oif.Op != expr.CmpOpNeq ||
-		len(imm.Data) != 4 || nat.Type != expr.NATTypeSourceNAT {
+		len(imm.Data) != 4 || nat.Type != expr.NATTypeSourceNAT || nat.RegAddrMin != imm.Register ||
+		nat.Specified || nat.RegProtoMin != 0 {
 		return proto.SNATRule{}, false
 	}
 	bits := maskBits(bw.Mask)

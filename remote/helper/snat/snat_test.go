@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/nftables/expr"
 	"github.com/vishvananda/netns"
 
 	"github.com/kasmfleet/push/remote/helper/internal/nstest"
@@ -134,4 +135,18 @@ func nftList(t *testing.T, ns netns.NsHandle) (string, error) {
 		t.Fatalf("nft list: %v: %s", err, out)
 	}
 	return string(out), nil
+}
+
+// TestParseRejectsPortRange: a rule whose NAT claims a port range (as
+// an early build of push wrote, mapping every port to 0) is not push's
+// rule, so the next apply rewrites the table.
+func TestParseRejectsPortRange(t *testing.T) {
+	e, err := build(proto.SNATRule{Subnet: "172.19.0.0/16", Bridge: "b", SourceIP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e[6].(*expr.NAT).Specified = true
+	if _, ok := parse(e); ok {
+		t.Fatal("parse accepted a NAT with a port range")
+	}
 }
