@@ -70,6 +70,15 @@ func (n Net) describe(l netlink.Link) (Link, error) {
 	return out, nil
 }
 
+// sharesMAC are link types that copy their lower link's MAC address.
+func sharesMAC(linkType string) bool {
+	switch linkType {
+	case "vlan", "macvlan", "macvtap", "ipvlan", "ipvtap", "bridge":
+		return true
+	}
+	return false
+}
+
 // ResolveTrunk finds the trunk NIC by name, by MAC, or both; when both
 // are given they must name the same link.
 func (n Net) ResolveTrunk(name, mac string) (Link, error) {
@@ -86,10 +95,13 @@ func (n Net) ResolveTrunk(name, mac string) (Link, error) {
 		if err != nil {
 			return Link{}, fmt.Errorf("list links: %w", err)
 		}
+		// VLAN sub-interfaces, macvlans and bridges may share the MAC;
+		// the trunk is the NIC under them (a physical device if any).
 		for _, l := range links {
-			// VLAN sub-interfaces, macvlans and bridges may share the
-			// MAC; the trunk is the physical device.
-			if l.Type() != "device" || l.Attrs().HardwareAddr.String() != hw.String() {
+			if sharesMAC(l.Type()) || l.Attrs().HardwareAddr.String() != hw.String() {
+				continue
+			}
+			if byMAC != nil && byMAC.Type == "device" {
 				continue
 			}
 			d, err := n.describe(l)
@@ -97,7 +109,6 @@ func (n Net) ResolveTrunk(name, mac string) (Link, error) {
 				return Link{}, err
 			}
 			byMAC = &d
-			break
 		}
 		if byMAC == nil {
 			return Link{}, fmt.Errorf("trunk: no NIC has MAC %s", hw)
