@@ -1,0 +1,131 @@
+package ssh
+
+import (
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func scriptConn(user string, become bool) *Conn {
+	return &Conn{d: NewDialer(Options{}), e: endpoint{user: user, host: "192.0.2.1", port: 22}, become: become && user != "root"}
+}
+
+func TestHelperScripts(t *testing.T) {
+	set := HelperSet{SHAs: map[string]string{"arm64": strings.Repeat("b", 64), "amd64": strings.Repeat("a", 64)}}
+	helper := Helper{GOARCH: "amd64", SHA256: strings.Repeat("a", 64)}
+	tests := []struct {
+		user       string
+		become     bool
+		dir, sudo  string
+		installVia string
+	}{
+		{user: "root", dir: "d=/var/lib/push/bin\n", sudo: `exec "$h"`},
+		{user: "root", become: true, dir: "d=/var/lib/push/bin\n", sudo: `exec "$h"`},
+		{user: "deploy", become: true, dir: "d=/var/lib/push/bin\n", sudo: `exec sudo -n -- "$h"`, installVia: "sudo -n -- sh -c "},
+		{user: "deploy", dir: `d="$HOME/.cache/push/bin"` + "\n", sudo: `exec "$h"`},
+	}
+	for _, tt := range tests {
+		c := scriptConn(tt.user, tt.become)
+		run := c.runScript(set, []string{"apply", "it's"})
+		if !strings.HasPrefix(run, tt.dir) || !strings.Contains(run, tt.sudo+` apply 'it'\''s'`) {
+			t.Errorf("%s become=%v: run script\n%s", tt.user, tt.become, run)
+		}
+		// amd64 is tried before arm64, every run the same.
+		a, b := strings.Index(run, "push-helper-aaaa"), strings.Index(run, "push-helper-bbbb")
+		if a < 0 || b < a {
+			t.Errorf("run script does not try every build in order:\n%s", run)
+		}
+		install := c.installScript(helper, set)
+		if !strings.HasPrefix(install, "set -e\numask 022\n"+tt.dir) || !strings.Contains(install, `[ "$s" != `+helper.SHA256+` ]`) {
+			t.Errorf("%s: install script\n%s", tt.user, install)
+		}
+		if _, err := exec.LookPath("sh"); err == nil {
+			for name, s := range map[string]string{"run": run, "install": install} {
+				if out, err := exec.Command("sh", "-n", "-c", s).CombinedOutput(); err != nil {
+					t.Errorf("%s script is not valid sh: %v: %s", name, err, out)
+				}
+			}
+		}
+	}
+}
+
+func TestSudoError(t *testing.T) {
+	var pw *SudoPasswordError
+	var other *SudoError
+	tests := []struct {
+		name   string
+		become bool
+		r      ExecResult
+		want   any
+	}{
+		{"password", true, ExecResult{Stderr: []byte("sudo: a password is required\n"), ExitCode: 1}, &pw},
+		{"terminal", true, ExecResult{Stderr: []byte("sudo: a terminal is required to read the password\n"), ExitCode: 1}, &pw},
+		{"no sudo", true, ExecResult{Stderr: []byte("sh: 1: sudo: not found\n"), ExitCode: 127}, &other},
+		{"not allowed", true, ExecResult{Stderr: []byte("sudo: user x is not allowed to execute\n"), ExitCode: 1}, &other},
+		{"helper failed", true, ExecResult{Stdout: []byte("{}"), Stderr: []byte("sudo: x\n"), ExitCode: 1}, nil},
+		{"no become", false, ExecResult{Stderr: []byte("sudo: a password is required\n"), ExitCode: 1}, nil},
+		{"ok", true, ExecResult{}, nil},
+	}
+	for _, tt := range tests {
+		err := scriptConn("deploy", tt.become).sudoError(tt.r)
+		switch {
+		case tt.want == nil && err != nil:
+			t.Errorf("%s: unexpected %v", tt.name, err)
+		case tt.want != nil && !errors.As(err, tt.want):
+			t.Errorf("%s: got %v, want %T", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestParseMissing(t *testing.T) {
+	if arch, ok := parseMissing(ExecResult{Stdout: []byte(markMissing + "aarch64\n"), ExitCode: exitMissing}); !ok || arch != "aarch64" {
+		t.Errorf("got %q %v", arch, ok)
+	}
+	// The helper's own output is never mistaken for the marker.
+	for _, r := range []ExecResult{
+		{Stdout: []byte(markMissing + "x86_64\n"), ExitCode: 1},
+		{Stdout: []byte(`{"error":"x"}`), ExitCode: exitMissing},
+	} {
+		if _, ok := parseMissing(r); ok {
+			t.Errorf("%+v taken for a missing helper", r)
+		}
+	}
+}
+
+func TestGoarchOf(t *testing.T) {
+	for in, want := range map[string]string{"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386", "riscv64": "riscv64"} {
+		if got, err := goarchOf(in); err != nil || got != want {
+			t.Errorf("goarchOf(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := goarchOf("sparc64"); err == nil {
+		t.Error("sparc64 accepted")
+	}
+}
+
+func TestLoadHelperChecksHash(t *testing.T) {
+	data := []byte("helper")
+	good := "10b30f2a3eafae7e0ad0f4ac3b3b7d23c9ee0ddab6e4cd1fbf2e8a1e1c3bcd54" // not sha256("helper")
+	set := HelperSet{SHAs: map[string]string{"amd64": good}, Load: func(string) (Helper, error) {
+		return Helper{GOARCH: "amd64", SHA256: good, Data: data}, nil
+	}}
+	if _, err := loadHelper(set, "amd64"); err == nil {
+		t.Error("helper whose bytes do not match its sha256 accepted")
+	}
+	if _, err := loadHelper(set, "arm64"); err == nil || !strings.Contains(err.Error(), "no helper build for linux/arm64") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestHostKeyChangedMessage(t *testing.T) {
+	for hostport, want := range map[string]string{
+		"192.0.2.1:22":   "ssh-keygen -R 192.0.2.1 -f '/home/a b/known_hosts'",
+		"192.0.2.1:2222": "ssh-keygen -R '[192.0.2.1]:2222' -f '/home/a b/known_hosts'",
+	} {
+		e := &HostKeyChangedError{Host: hostport, Offered: "ssh-ed25519 SHA256:x", File: "/home/a b/known_hosts", Line: 3}
+		if !strings.Contains(e.Error(), want) || !strings.Contains(e.Error(), "known_hosts:3") {
+			t.Errorf("%s: %s", hostport, e)
+		}
+	}
+}
