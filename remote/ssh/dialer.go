@@ -125,7 +125,8 @@ func (d *Dialer) connect(ctx context.Context, via *ssh.Client, e endpoint) (*ssh
 	} else {
 		nc, err = via.DialContext(dctx, "tcp", e.addr())
 	}
-	timedOut := dctx.Err() != nil && ctx.Err() == nil
+	var netErr net.Error
+	timedOut := ctx.Err() == nil && (dctx.Err() != nil || errors.As(err, &netErr) && netErr.Timeout())
 	cancel()
 	if err != nil {
 		if timedOut {
