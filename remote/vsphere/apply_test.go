@@ -249,3 +249,31 @@ func TestApplyRefusesNonTrunkPortGroup(t *testing.T) {
 		t.Errorf("conflicting port group's VLAN setting was rewritten")
 	}
 }
+
+func TestObserveChangesNothing(t *testing.T) {
+	s := newSim(t)
+	c := s.connect(t)
+	spec := trunkSpec("DC0_H0_VM0")
+	before, err := s.vm(t, "DC0_H0_VM0").Device(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := c.Observe(testCtx(t), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.PortGroup != nil || o.Switch.Name != "DVS0" || o.Datacenter != "DC0" || len(o.VMs) != 1 || o.VMs[0].PowerState != "poweredOn" {
+		t.Fatalf("observed %+v", o)
+	}
+	wantKinds(t, Diff(spec, o), "create-portgroup port group kasm-trunk pending", "add-nic VM DC0_H0_VM0 trunk NIC pending")
+	if _, err := s.finder(t).Network(testCtx(t), "kasm-trunk"); err == nil {
+		t.Error("observe created the port group")
+	}
+	after, err := s.vm(t, "DC0_H0_VM0").Device(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("observe changed the VM's devices: %d then %d", len(before), len(after))
+	}
+}
