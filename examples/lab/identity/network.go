@@ -1,0 +1,92 @@
+package identity
+
+import (
+	"fmt"
+
+	"github.com/kasmfleet/push/examples/lab/topology"
+)
+
+// eth1, the trunk, is left unconfigured on agents: push configures it.
+
+func ifupdown(files map[string]entry, vm topology.VM) {
+	files["etc/network/interfaces"] = file(0o644, fmt.Sprintf(`# kasm lab agent: ifupdown. eth0 management, eth1 trunk (push's), eth2 LAN.
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+auto eth0
+iface eth0 inet static
+	address %s
+	gateway %s
+
+auto eth2
+iface eth2 inet static
+	address %s/%d
+
+iface eth2 inet static
+	address %s/%d
+`, topology.MgmtAddr, topology.MgmtGateway, vm.LANAddr, topology.LANPrefix, vm.ExtraAddr, topology.LANPrefix))
+	files["etc/network/interfaces.d"] = entry{mode: 0o755, dir: true}
+	enable(files, "multi-user.target", "networking.service")
+	enable(files, "network-online.target", "networking.service")
+}
+
+func networkdMgmt() string {
+	return fmt.Sprintf("[Match]\nName=eth0\n\n[Network]\nAddress=%s\nGateway=%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+		topology.MgmtAddr, topology.MgmtGateway)
+}
+
+func networkd(files map[string]entry, vm topology.VM) {
+	files["etc/systemd/network/10-eth0.network"] = file(0o644, networkdMgmt())
+	files["etc/systemd/network/20-eth2.network"] = file(0o644, fmt.Sprintf(
+		"[Match]\nName=eth2\n\n[Network]\nAddress=%s/%d\nAddress=%s/%d\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+		vm.LANAddr, topology.LANPrefix, vm.ExtraAddr, topology.LANPrefix))
+	enableNetworkd(files)
+}
+
+func netplan(files map[string]entry, vm topology.VM) {
+	files["etc/netplan/50-lab.yaml"] = file(0o600, fmt.Sprintf(`# kasm lab agent: netplan (rendered by systemd-networkd).
+network:
+  version: 2
+  renderer: networkd
+  ethernets:
+    eth0:
+      addresses: [%s]
+      routes:
+        - to: default
+          via: %s
+      link-local: []
+    eth2:
+      addresses: [%s/%d, %s/%d]
+      link-local: []
+`, topology.MgmtAddr, topology.MgmtGateway, vm.LANAddr, topology.LANPrefix, vm.ExtraAddr, topology.LANPrefix))
+	enableNetworkd(files)
+}
+
+func gateway(files map[string]entry, vm topology.VM) {
+	files["etc/modules-load.d/lab-8021q.conf"] = file(0o644, "8021q\n")
+	files["etc/systemd/network/10-eth0.network"] = file(0o644, networkdMgmt())
+	files["etc/systemd/network/20-eth1.network"] = file(0o644,
+		"[Match]\nName=eth1\n\n[Network]\nVLAN=eth1.150\nVLAN=eth1.160\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n")
+	vlans := []struct {
+		id   int
+		addr string
+	}{{150, topology.GatewayVLAN150 + "/25"}, {160, topology.GatewayVLAN160 + "/25"}}
+	for _, v := range vlans {
+		name := fmt.Sprintf("eth1.%d", v.id)
+		files["etc/systemd/network/30-"+name+".netdev"] = file(0o644,
+			fmt.Sprintf("[NetDev]\nName=%s\nKind=vlan\n\n[VLAN]\nId=%d\n", name, v.id))
+		files["etc/systemd/network/30-"+name+".network"] = file(0o644,
+			fmt.Sprintf("[Match]\nName=%s\n\n[Network]\nAddress=%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n", name, v.addr))
+	}
+	files["etc/systemd/network/20-eth2.network"] = file(0o644, fmt.Sprintf(
+		"[Match]\nName=eth2\n\n[Network]\nAddress=%s/%d\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+		vm.LANAddr, topology.LANPrefix))
+	enableNetworkd(files)
+	enable(files, "multi-user.target", "lab-whoami.service")
+	// The gateway runs no containers.
+	files["etc/systemd/system/docker.service"] = link("/dev/null")
+	files["etc/systemd/system/docker.socket"] = link("/dev/null")
+	files["etc/systemd/system/containerd.service"] = link("/dev/null")
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Builds (or reuses) the lab's VM image from Debian packages and prints the
+# directory holding it: vmlinuz, initrd.gz, base.qcow2, kernel-version.
+# The cache key is the hash of this folder's files, the kernel package and
+# the mirror, so an unchanged recipe is never rebuilt.
+set -euo pipefail
+export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${PUSH_LAB_CACHE:-$HOME/.cache/push-lab}
+log() { echo "image: $*" >&2; }
+
+# The Debian mirror this host's apt uses (deb822 or one-line format).
+mirror() {
+	local u
+	u=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+		/^URIs:/ {uri=$2} /^Suites:/ && /bookworm( |$)/ && uri ~ /debian\/?$/ {print uri; exit}')
+	if [[ -z $u ]]; then
+		u=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk '$1=="deb" && $3=="bookworm" && $2 ~ /debian\/?$/ {print $2; exit}')
+	fi
+	echo "${u:-http://deb.debian.org/debian}"
+}
+
+kernel_pkg() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
+}
+
+pkg=$(kernel_pkg || true)
+if [[ -z $pkg ]]; then
+	log "apt lists are missing; running apt-get update"
+	apt-get update -qq >&2
+	pkg=$(kernel_pkg)
+fi
+kver=${pkg#linux-image-}
+mirror=$(mirror)
+key=$( (cd "$here" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "$pkg $mirror") |
+	sha256sum | cut -c1-16)
+out=$cache/$key
+if [[ -e $out/done ]]; then
+	log "cached: $out"
+	echo "$out"
+	exit 0
+fi
+
+start=$(date +%s)
+log "building $out (kernel $kver, mirror $mirror)"
+mkdir -p "$cache"
+work=$(mktemp -d "$cache/build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/rootfs
+
+pkgs=systemd-sysv,udev,dbus,kmod,procps,busybox,openssh-server,openssh-sftp-server
+pkgs+=,iproute2,iptables,nftables,docker.io,ifupdown,netplan.io
+if [[ -n ${PUSH_LAB_DEV_ROOTFS:-} ]]; then # development only: a debootstrap made earlier
+	cp -a "$PUSH_LAB_DEV_ROOTFS" "$root"
+else
+debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+	{ tail -30 "$work/debootstrap.log" >&2; exit 1; }
+fi
+log "debootstrap done after $(($(date +%s) - start))s"
+
+# The kernel package is unpacked aside (its ./lib would replace the rootfs's
+# merged-/usr symlink) and only its modules go in.
+(cd "$work" && apt-get download "$pkg" >/dev/null 2>&1)
+dpkg -x "$work/$pkg"_*.deb "$work/kernel"
+mv "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
+mkdir -p "$root/usr/lib/modules"
+mv "$work/kernel/lib/modules/$kver" "$root/usr/lib/modules/"
+chroot "$root" depmod "$kver"
+
+# Identity comes per VM (initramfs unpacks it): no shared host keys or ids.
+rm -f "$root"/etc/ssh/ssh_host_*
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+# Units a lab VM does not need; fewer units boot faster under TCG.
+for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
+	e2scrub_reap.service fstrim.timer man-db.timer systemd-networkd-wait-online.service \
+	ifupdown-wait-online.service getty@tty1.service systemd-timesyncd.service \
+	systemd-pstore.service systemd-logind.service systemd-binfmt.service \
+	proc-sys-fs-binfmt_misc.automount; do
+	ln -sf /dev/null "$root/etc/systemd/system/$u"
+done
+# Every VM starts with the network service of its flavour disabled; its
+# identity enables one (ifupdown's networking.service or systemd-networkd).
+rm -f "$root/etc/systemd/system/multi-user.target.wants/networking.service" \
+	"$root/etc/systemd/system/network-online.target.wants/networking.service"
+printf 'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n' >"$root/etc/network/interfaces"
+cp -a "$here/files/." "$root/"
+mkdir -p "$root/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=volatile\n' >"$root/etc/systemd/journald.conf.d/lab.conf"
+chroot "$root" apt-get clean
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/doc/* "$root"/usr/share/man/*
+
+# initramfs: busybox, the virtio block modules, our init.
+ird=$work/initramfs
+mkdir -p "$ird"/{bin,dev,proc,sys,newroot,lib/modules}
+cp /bin/busybox "$ird/bin/busybox"
+cp "$here/init" "$ird/init"
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+	find "$root/lib/modules/$kver" -name "$m.ko" -exec cp {} "$ird/lib/modules/" \;
+done
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+
+mkfs.ext4 -q -L lab-root -d "$root" "$work/root.raw" 2G >&2
+qemu-img convert -O qcow2 "$work/root.raw" "$work/base.qcow2"
+mkdir -p "$out"
+mv "$work/vmlinuz" "$work/initrd.gz" "$work/base.qcow2" "$out/"
+echo "$kver" >"$out/kernel-version"
+touch "$out/done"
+log "built in $(($(date +%s) - start))s: $out"
+echo "$out"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The push lab: three agent VMs and a gateway under qemu (TCG), joined by a
+# VLAN trunk bridge and a LAN bridge, plus a vSphere simulator.
+#   lab.sh up      build or reuse the image, boot everything, wait until ready
+#   lab.sh down    stop everything the lab started and remove its links/disks
+#   lab.sh status  show what runs; fails unless the lab is healthy
+set -euo pipefail
+lab=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$lab/../.." && pwd)
+state=${PUSH_LAB_STATE:-$lab/state}
+export PATH=$PATH:/usr/local/go/bin:/usr/local/sbin:/usr/sbin:/sbin
+
+case ${1:-} in
+up | down | status) ;;
+*) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
+if [[ $(id -u) -ne 0 ]]; then
+	echo "lab: must run as root (it creates bridges and taps and runs qemu); try: sudo $0 $1" >&2
+	exit 1
+fi
+mkdir -p "$state/bin"
+(cd "$repo" && go build -o "$state/bin/labctl" ./examples/lab/labctl &&
+	go build -o "$state/bin/vcsim" ./examples/lab/vcsim)
+exec "$state/bin/labctl" -state "$state" -lab "$lab" -vcsim "$state/bin/vcsim" "$1"

@@ -1,0 +1,62 @@
+// Command labctl brings the push lab up and down: qemu VMs (three agents
+// and a gateway) on host bridges, and the vSphere simulator. lab.sh is its
+// thin wrapper; see examples/lab/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kasmfleet/push/examples/lab/topology"
+)
+
+// config is where the lab's pieces are.
+type config struct {
+	dir     topology.Dir // state folder
+	labRoot string       // examples/lab
+	vcsim   string       // the vcsim binary
+}
+
+func main() {
+	var c config
+	var state string
+	flag.StringVar(&state, "state", "", "state folder (examples/lab/state)")
+	flag.StringVar(&c.labRoot, "lab", "", "the lab's source folder (examples/lab)")
+	flag.StringVar(&c.vcsim, "vcsim", "", "the vcsim binary")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: labctl -state DIR -lab DIR -vcsim BIN up|down|status")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	c.dir = topology.Dir(state)
+	if flag.NArg() != 1 || state == "" || c.labRoot == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "labctl: the lab needs root (bridges, taps, qemu); run it as root")
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch flag.Arg(0) {
+	case "up":
+		err = up(ctx, c)
+	case "down":
+		err = down(ctx, c)
+	case "status":
+		err = status(ctx, c)
+	default:
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "labctl:", err)
+		os.Exit(1)
+	}
+}

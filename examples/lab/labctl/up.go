@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kasmfleet/push/examples/lab/labssh"
+	"github.com/kasmfleet/push/examples/lab/labvm"
+	"github.com/kasmfleet/push/examples/lab/topology"
+)
+
+// bootTimeout bounds the wait for every VM to answer SSH and Docker.
+const bootTimeout = 6 * time.Minute
+
+func up(ctx context.Context, c config) error {
+	if running, healthy := labRunning(ctx, c); running {
+		if healthy == nil {
+			fmt.Println("lab: already running and healthy; nothing to do (make lab-down to stop it)")
+			return nil
+		}
+		fmt.Printf("lab: running but unhealthy (%v); restarting it\n", healthy)
+	}
+	if err := down(ctx, c); err != nil {
+		return fmt.Errorf("clean stale lab: %w", err)
+	}
+	if err := os.MkdirAll(c.dir.VMDir(), 0o755); err != nil {
+		return fmt.Errorf("state folder: %w", err)
+	}
+
+	t0 := time.Now()
+	img, err := buildImage(ctx, c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("lab: image ready in %.1fs: %s\n", time.Since(t0).Seconds(), img)
+
+	if err := writeIdentities(c.dir); err != nil {
+		return err
+	}
+	if err := createNetwork(ctx); err != nil {
+		return err
+	}
+	t1 := time.Now()
+	for _, vm := range topology.All() {
+		if err := labvm.CreateOverlay(ctx, img, c.dir, vm); err != nil {
+			return err
+		}
+		if _, err := labvm.Boot(ctx, img, c.dir, vm); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("lab: %d VMs booting (consoles: %s)\n", len(topology.All()), c.dir.Console("*"))
+
+	url, err := startVCSim(ctx, c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("lab: vcsim serving %s\n", url)
+
+	if err := waitAll(ctx, c.dir, t1); err != nil {
+		return fmt.Errorf("%w\nlab: consoles are in %s; make lab-down cleans up", err, filepath.Dir(c.dir.Console("x")))
+	}
+	boot := time.Since(t1).Seconds()
+	st := &topology.State{
+		Version:   topology.StateVersion,
+		Started:   time.Now().UTC(),
+		Image:     string(img),
+		Agents:    topology.Agents(),
+		Gateway:   topology.Gateway(),
+		VCSimURL:  url,
+		Inventory: filepath.Join(c.labRoot, "inventory.hcl"),
+		BootSecs:  boot,
+	}
+	if err := c.dir.WriteState(st); err != nil {
+		return err
+	}
+	fmt.Printf("lab: up; all VMs answer SSH and Docker %.1fs after boot (total %.1fs)\n", boot, time.Since(t0).Seconds())
+	printAccess(c.dir)
+	return nil
+}
+
+// buildImage runs the image recipe; its last stdout line is the image folder.
+func buildImage(ctx context.Context, c config) (labvm.Image, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.labRoot, "image", "build.sh"))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("build image: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return labvm.Image(lines[len(lines)-1]), nil
+}
+
+// waitAll waits for every VM to be ready, printing each as it comes.
+func waitAll(ctx context.Context, dir topology.Dir, since time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, bootTimeout)
+	defer cancel()
+	client := labssh.Client{KeyPath: dir.Key(), KnownHostsPath: dir.KnownHosts()}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for _, vm := range topology.All() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := labvm.WaitReady(ctx, client, vm, "")
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			fmt.Printf("lab: %-13s ready after %5.1fs (ssh %s)\n", vm.Name, time.Since(since).Seconds(), vm.SSHAddr())
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return fmt.Errorf("lab not ready: %v", errs)
+	}
+	return nil
+}
+
+// labRunning reports whether a lab is running (state and every process),
+// and if so whether every VM answers now.
+func labRunning(ctx context.Context, c config) (bool, error) {
+	if _, err := c.dir.ReadState(); err != nil {
+		return false, nil
+	}
+	for _, vm := range topology.All() {
+		if _, ok := labvm.Running(c.dir, vm.Name); !ok {
+			return false, nil
+		}
+	}
+	if _, ok := vcsimPID(c.dir); !ok {
+		return true, fmt.Errorf("vcsim is not running")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	client := labssh.Client{KeyPath: c.dir.Key(), KnownHostsPath: c.dir.KnownHosts()}
+	for _, vm := range topology.All() {
+		if _, err := client.Run(ctx, vm.SSHAddr(), labvm.ReadyCommand(vm)); err != nil {
+			return true, fmt.Errorf("%s: %w", vm.Name, err)
+		}
+	}
+	return true, nil
+}
+
+func printAccess(dir topology.Dir) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "lab: log in with\n")
+	for _, vm := range topology.All() {
+		fmt.Fprintf(&b, "  ssh -i %s -o UserKnownHostsFile=%s -p %d root@127.0.0.1   # %s\n",
+			dir.Key(), dir.KnownHosts(), vm.SSHPort, vm.Name)
+	}
+	os.Stdout.Write(b.Bytes())
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kasmfleet/push/examples/lab/labvm"
+	"github.com/kasmfleet/push/examples/lab/topology"
+)
+
+// startVCSim starts the simulator detached from labctl and waits until it
+// serves; it returns its URL.
+func startVCSim(ctx context.Context, c config) (string, error) {
+	if c.vcsim == "" {
+		return "", fmt.Errorf("no vcsim binary given (-vcsim)")
+	}
+	_ = os.Remove(c.dir.VCSimReady())
+	logf, err := os.Create(c.dir.VCSimLog())
+	if err != nil {
+		return "", fmt.Errorf("vcsim log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(c.vcsim, "-state", string(c.dir), "-listen", topology.VCSimAddr)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("start vcsim: %w", err)
+	}
+	pid := cmd.Process.Pid
+	if err := os.WriteFile(c.dir.VCSimPID(), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("write vcsim pid: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for {
+		if b, err := os.ReadFile(c.dir.VCSimReady()); err == nil {
+			_ = cmd.Process.Release()
+			return strings.TrimSpace(string(b)), nil
+		}
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(c.dir.VCSimLog())
+			return "", fmt.Errorf("vcsim exited (%v): %s", err, strings.TrimSpace(string(log)))
+		case <-ctx.Done():
+			return "", fmt.Errorf("wait for vcsim: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// vcsimPID is the simulator's pid when it is alive.
+func vcsimPID(dir topology.Dir) (int, bool) {
+	b, err := os.ReadFile(dir.VCSimPID())
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, labvm.IsProcess(pid, "vcsim", "-state\x00"+string(dir)+"\x00")
+}
+
+func stopVCSim(ctx context.Context, dir topology.Dir) error {
+	if pid, ok := vcsimPID(dir); ok {
+		if err := labvm.Kill(ctx, pid); err != nil {
+			return fmt.Errorf("stop vcsim: %w", err)
+		}
+	}
+	_ = os.Remove(dir.VCSimPID())
+	_ = os.Remove(dir.VCSimReady())
+	return nil
+}

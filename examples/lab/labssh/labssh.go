@@ -1,0 +1,138 @@
+// Package labssh runs root shell commands on lab VMs over SSH, checking
+// host keys against the lab's known_hosts, and makes the lab's keys.
+package labssh
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// Client reaches lab VMs as root with the lab key.
+type Client struct {
+	KeyPath        string
+	KnownHostsPath string
+	User           string // default root
+}
+
+// Dial opens an SSH connection to addr, verifying its host key.
+func (c Client) Dial(ctx context.Context, addr string) (*ssh.Client, error) {
+	key, err := os.ReadFile(c.KeyPath)
+	if err != nil {
+		return nil, fmt.Errorf("read lab key: %w", err)
+	}
+	signer, err := ssh.ParsePrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("parse lab key: %w", err)
+	}
+	hostKeys, err := knownhosts.New(c.KnownHostsPath)
+	if err != nil {
+		return nil, fmt.Errorf("read known_hosts: %w", err)
+	}
+	user := c.User
+	if user == "" {
+		user = "root"
+	}
+	cfg := &ssh.ClientConfig{
+		User:              user,
+		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback:   hostKeys,
+		HostKeyAlgorithms: []string{ssh.KeyAlgoED25519},
+		Timeout:           15 * time.Second,
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	} else {
+		_ = conn.SetDeadline(time.Now().Add(cfg.Timeout))
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ssh %s: %w", addr, err)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+// Run runs cmd through the remote shell and returns its stdout. On failure
+// the error carries stderr.
+func (c Client) Run(ctx context.Context, addr, cmd string) (string, error) {
+	cl, err := c.Dial(ctx, addr)
+	if err != nil {
+		return "", err
+	}
+	defer cl.Close()
+	return RunOn(ctx, cl, cmd)
+}
+
+// RunOn runs cmd on an open connection; ctx cancels it by closing the
+// connection's session.
+func RunOn(ctx context.Context, cl *ssh.Client, cmd string) (string, error) {
+	s, err := cl.NewSession()
+	if err != nil {
+		return "", fmt.Errorf("ssh session: %w", err)
+	}
+	defer s.Close()
+	var stdout, stderr bytes.Buffer
+	s.Stdout, s.Stderr = &stdout, &stderr
+	done := make(chan error, 1)
+	go func() { done <- s.Run(cmd) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		s.Close()
+		cl.Close()
+		return stdout.String(), fmt.Errorf("run %q: %w", cmd, ctx.Err())
+	}
+	if err != nil {
+		return stdout.String(), fmt.Errorf("run %q: %w: %s", cmd, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return stdout.String(), nil
+}
+
+// NewKey makes an ed25519 key: the private key in OpenSSH PEM form and the
+// public key as an authorized_keys line.
+func NewKey(comment string) (private, authorized []byte, err error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate key: %w", err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, comment)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode key: %w", err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode public key: %w", err)
+	}
+	line := bytes.TrimSuffix(ssh.MarshalAuthorizedKey(sshPub), []byte("\n"))
+	if comment != "" {
+		line = append(line, ' ')
+		line = append(line, comment...)
+	}
+	return pem.EncodeToMemory(block), append(line, '\n'), nil
+}
+
+// KnownHostsLine is "[127.0.0.1]:PORT ssh-ed25519 KEY" for a host key's
+// authorized_keys line.
+func KnownHostsLine(pattern string, authorized []byte) (string, error) {
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(authorized)
+	if err != nil {
+		return "", fmt.Errorf("parse host key: %w", err)
+	}
+	return knownhosts.Line([]string{pattern}, pub), nil
+}
