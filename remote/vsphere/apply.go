@@ -83,7 +83,9 @@ func (c *Client) apply(ctx context.Context, spec proto.VSphereSpec, em *emitter)
 		}
 		if err := c.applyPortGroup(ctx, spec, obs, ch, em); err != nil {
 			errs = append(errs, err)
-			pg = nil // its VMs are skipped: the port group is not as wanted
+			if ch.Kind == KindCreatePortGroup {
+				pg = nil // nothing to attach NICs to: their changes are skipped
+			}
 			break
 		}
 		if pg, err = c.observePortGroup(ctx, pc, obs.Switch, spec.PortGroup); err == nil && pg == nil {
@@ -128,7 +130,7 @@ func (c *Client) applyVMs(ctx context.Context, spec proto.VSphereSpec, obs Obser
 			em.emit(Event{Object: ch.Object, Message: ch.Error, Outcome: ch.Outcome})
 			continue
 		}
-		vm := vmState(obs, ch.Agent)
+		vm := vmState(obs, ch.Agent, ch.VM)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -189,11 +191,11 @@ func done(ch *Change, em *emitter) {
 	em.emit(Event{Object: ch.Object, Message: ch.Action, Percent: 100, Outcome: ch.Outcome})
 }
 
-func vmState(o Observed, agent string) VMState {
+func vmState(o Observed, agent, vm string) VMState {
 	for _, v := range o.VMs {
-		if v.Agent == agent {
+		if v.Agent == agent && v.VM == vm {
 			return v
 		}
 	}
-	return VMState{Agent: agent}
+	return VMState{Agent: agent, VM: vm}
 }

@@ -277,3 +277,38 @@ func TestObserveChangesNothing(t *testing.T) {
 		t.Errorf("observe changed the VM's devices: %d then %d", len(before), len(after))
 	}
 }
+
+func TestApplyRefusesPortGroupOnAnotherSwitch(t *testing.T) {
+	s := newSim(t)
+	ctx := testCtx(t)
+	dc, err := s.finder(t).Datacenter(ctx, "DC0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders, err := dc.Folders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := folders.NetworkFolder.CreateDVS(ctx, types.DVSCreateSpec{ConfigSpec: &types.VMwareDVSConfigSpec{DVSConfigSpec: types.DVSConfigSpec{Name: "DVS1"}}})
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.connect(t)
+	other := trunkSpec()
+	other.Switch = "DVS1"
+	if _, err := c.Apply(ctx, other, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := c.Apply(ctx, trunkSpec("DC0_H0_VM0"), nil)
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("error %v, want ErrConflict", err)
+	}
+	wantKinds(t, r.Changes, "conflict port group kasm-trunk refused")
+	if want := `a distributed port group "kasm-trunk" on another switch`; r.Changes[0].Actual != want {
+		t.Errorf("actual %q, want %q", r.Changes[0].Actual, want)
+	}
+}

@@ -31,6 +31,7 @@ type Change struct {
 	Kind     Kind   `json:"kind"`
 	Object   string `json:"object"` // "port group kasm-trunk", "VM kasm-agent-1 trunk NIC"
 	Agent    string `json:"agent,omitempty"`
+	VM       string `json:"vm,omitempty"` // as the spec names it
 	Expected string `json:"expected"`
 	Actual   string `json:"actual"`
 	// Action is a sentence: what apply does, or did.
@@ -60,7 +61,7 @@ func Diff(spec proto.VSphereSpec, o Observed) []Change {
 	switch pg := o.PortGroup; {
 	case pg == nil && o.Foreign != "":
 		usable = false
-		out = append(out, refused(KindConflict, pgObj, "", "VLAN trunk on switch "+spec.Switch, o.Foreign,
+		out = append(out, refused(KindConflict, pgObj, proto.TrunkVM{}, "VLAN trunk on switch "+spec.Switch, o.Foreign,
 			fmt.Sprintf("none: the name is taken outside switch %s; rename that network, or name another port group in the trunk", spec.Switch)))
 	case pg == nil:
 		out = append(out, Change{
@@ -71,7 +72,7 @@ func Diff(spec proto.VSphereSpec, o Observed) []Change {
 		})
 	case !pg.IsTrunk():
 		usable = false
-		out = append(out, refused(KindConflict, pgObj, "", "VLAN trunk "+FormatRanges(want.ranges), describeVLAN(pg),
+		out = append(out, refused(KindConflict, pgObj, proto.TrunkVM{}, "VLAN trunk "+FormatRanges(want.ranges), describeVLAN(pg),
 			"none: push does not rewrite a port group that is not a trunk; change it by hand or name another port group"))
 	default:
 		if exp, act := want.differences(pg); len(exp) > 0 {
@@ -89,8 +90,8 @@ func Diff(spec proto.VSphereSpec, o Observed) []Change {
 	return out
 }
 
-func refused(k Kind, object, agent, expected, actual, action string) Change {
-	return Change{Kind: k, Object: object, Agent: agent, Expected: expected, Actual: actual,
+func refused(k Kind, object string, w proto.TrunkVM, expected, actual, action string) Change {
+	return Change{Kind: k, Object: object, Agent: w.Agent, VM: w.VM, Expected: expected, Actual: actual,
 		Action: action, Outcome: proto.OutcomeRefused}
 }
 
@@ -98,12 +99,12 @@ func vmChanges(spec proto.VSphereSpec, w proto.TrunkVM, o Observed, usable bool)
 	obj := fmt.Sprintf("VM %s trunk NIC", w.VM)
 	i := slices.IndexFunc(o.VMs, func(v VMState) bool { return v.Agent == w.Agent && v.VM == w.VM })
 	if i < 0 {
-		return []Change{refused(KindMissingVM, "VM "+w.VM, w.Agent, "VM "+w.VM, "not observed",
+		return []Change{refused(KindMissingVM, "VM "+w.VM, w, "VM "+w.VM, "not observed",
 			"none: the VM was not observed")}
 	}
 	v := o.VMs[i]
 	if v.Missing {
-		return []Change{refused(KindMissingVM, "VM "+w.VM, w.Agent, "VM "+w.VM+" exists", v.Problem,
+		return []Change{refused(KindMissingVM, "VM "+w.VM, w, "VM "+w.VM+" exists", v.Problem,
 			"none: check the agent's vm (a name or an inventory path)")}
 	}
 	if !usable {
@@ -111,7 +112,7 @@ func vmChanges(spec proto.VSphereSpec, w proto.TrunkVM, o Observed, usable bool)
 	}
 	if len(v.NICs) == 0 {
 		return []Change{{
-			Kind: KindAddNIC, Object: obj, Agent: w.Agent,
+			Kind: KindAddNIC, Object: obj, Agent: w.Agent, VM: w.VM,
 			Expected: wantConn(v), Actual: "missing",
 			Action:  fmt.Sprintf("add a vmxnet3 NIC on port group %s to VM %s, %s", spec.PortGroup, w.VM, wantConn(v)),
 			Outcome: proto.OutcomePending,
@@ -124,18 +125,18 @@ func vmChanges(spec proto.VSphereSpec, w proto.TrunkVM, o Observed, usable bool)
 		for i, n := range v.NICs {
 			macs[i] = n.MAC
 		}
-		out = append(out, refused(KindConflict, obj, w.Agent, "one NIC on port group "+spec.PortGroup,
+		out = append(out, refused(KindConflict, obj, w, "one NIC on port group "+spec.PortGroup,
 			fmt.Sprintf("%d NICs (%s)", len(v.NICs), strings.Join(macs, ", ")),
 			fmt.Sprintf("none: push uses the first (%s); remove the others by hand", first.MAC)))
 	}
 	if first.Type != "vmxnet3" {
-		out = append(out, refused(KindConflict, obj, w.Agent, "vmxnet3",
+		out = append(out, refused(KindConflict, obj, w, "vmxnet3",
 			fmt.Sprintf("%s (%s)", first.Type, first.MAC),
 			"none: replacing the NIC would change its MAC address; replace it by hand"))
 	}
 	if !connOK(first, v) {
 		out = append(out, Change{
-			Kind: KindConnectNIC, Object: obj, Agent: w.Agent,
+			Kind: KindConnectNIC, Object: obj, Agent: w.Agent, VM: w.VM,
 			Expected: wantConn(v), Actual: describeConn(first, v),
 			Action:  connectAction(first, v),
 			Outcome: proto.OutcomePending,

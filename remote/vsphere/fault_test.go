@@ -326,3 +326,41 @@ func TestConfigNeverShowsPassword(t *testing.T) {
 		t.Errorf("config text %q should say the password is set and name the server", texts[0])
 	}
 }
+
+// failingPG fails every reconfigure of the port group.
+type failingPG struct {
+	*simulator.DistributedVirtualPortgroup
+}
+
+func (p *failingPG) ReconfigureDVPortgroupTask(ctx *simulator.Context, req *types.ReconfigureDVPortgroup_Task) soap.HasFault {
+	task := simulator.CreateTask(req.This, "reconfigureDvPortgroup", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+		return nil, &types.ConcurrentAccess{}
+	})
+	return &methods.ReconfigureDVPortgroup_TaskBody{Res: &types.ReconfigureDVPortgroup_TaskResponse{Returnval: task.Run(ctx)}}
+}
+
+func TestApplyFailedUpdateStillAddsNICs(t *testing.T) {
+	s := newSim(t)
+	c := s.connect(t)
+	spec := trunkSpec("DC0_H0_VM0")
+	spec.VMs = nil
+	if _, err := c.Apply(testCtx(t), spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	pg := s.portGroup(t, "kasm-trunk")
+	s.model.Map().Put(&failingPG{s.model.Map().Get(pg.Self).(*simulator.DistributedVirtualPortgroup)})
+
+	spec = trunkSpec("DC0_H0_VM0")
+	spec.VLANs = append(spec.VLANs, proto.Range{Start: 200, End: 210})
+	r, err := c.Apply(testCtx(t), spec, nil)
+	if !errors.Is(err, ErrTask) || !strings.Contains(err.Error(), "port group kasm-trunk: vsphere task failed: reconfigure it: ConcurrentAccess") {
+		t.Fatalf("error %v, want the port group's ConcurrentAccess", err)
+	}
+	// The existing trunk still carries the NIC.
+	wantKinds(t, r.Changes,
+		"update-portgroup port group kasm-trunk failed",
+		"add-nic VM DC0_H0_VM0 trunk NIC done")
+	if len(r.NICs) != 1 {
+		t.Errorf("NICs %+v", r.NICs)
+	}
+}
