@@ -46,6 +46,9 @@ func Connect(ctx context.Context, c Config) (*Client, error) {
 	// govmomi's own TLS dialer ignores the context; the transport's
 	// default one honours it and applies tc (verification, pin) as is.
 	t.DialTLSContext = nil
+	// Keep a connection per concurrent task wait, rather than a TLS
+	// handshake per request (the default keeps 2).
+	t.MaxIdleConnsPerHost = 4 * vmParallel
 
 	vc, err := vim25.NewClient(ctx, sc)
 	if err != nil {
