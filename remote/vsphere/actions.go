@@ -115,6 +115,10 @@ func (c *Client) applyNIC(ctx context.Context, sw Switch, pg *PortGroup, vm VMSt
 	task, err := object.NewVirtualMachine(c.vc, vm.Ref).Reconfigure(ctx, spec)
 	if err == nil {
 		err = wait(ctx, task, ch.Object, "reconfigure VM "+vm.VM, em)
+		var ia *types.InvalidArgument
+		if f := faultOf(err); f != nil && asFault(f, &ia) && ia.InvalidProperty == "spec.deviceChange.device.port.switchUuid" {
+			err = fmt.Errorf("%w (is the VM's host a member of switch %s?)", err, sw.Name)
+		}
 	} else {
 		err = fmt.Errorf("%s: %w: reconfigure VM %s: %w", ch.Object, ErrTask, vm.VM, inWords(err))
 	}

@@ -3,6 +3,7 @@ package vsphere
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kasmfleet/push/remote/proto"
@@ -281,21 +282,7 @@ func TestObserveChangesNothing(t *testing.T) {
 func TestApplyRefusesPortGroupOnAnotherSwitch(t *testing.T) {
 	s := newSim(t)
 	ctx := testCtx(t)
-	dc, err := s.finder(t).Datacenter(ctx, "DC0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	folders, err := dc.Folders(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := folders.NetworkFolder.CreateDVS(ctx, types.DVSCreateSpec{ConfigSpec: &types.VMwareDVSConfigSpec{DVSConfigSpec: types.DVSConfigSpec{Name: "DVS1"}}})
-	if err == nil {
-		err = task.Wait(ctx)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.createDVS(t, "DVS1")
 	c := s.connect(t)
 	other := trunkSpec()
 	other.Switch = "DVS1"
@@ -311,4 +298,17 @@ func TestApplyRefusesPortGroupOnAnotherSwitch(t *testing.T) {
 	if want := `a distributed port group "kasm-trunk" on another switch`; r.Changes[0].Actual != want {
 		t.Errorf("actual %q, want %q", r.Changes[0].Actual, want)
 	}
+}
+
+func TestApplyHostNotOnSwitch(t *testing.T) {
+	s := newSim(t)
+	s.createDVS(t, "DVS1") // vcsim joins no host to a new switch
+	c := s.connect(t)
+	spec := trunkSpec("DC0_H0_VM0")
+	spec.Switch = "DVS1"
+	r, err := c.Apply(testCtx(t), spec, nil)
+	if !errors.Is(err, ErrTask) || !strings.Contains(err.Error(), "is the VM's host a member of switch DVS1?") {
+		t.Fatalf("error %v, want a hint at switch membership", err)
+	}
+	wantKinds(t, r.Changes, "create-portgroup port group kasm-trunk done", "add-nic VM DC0_H0_VM0 trunk NIC failed")
 }

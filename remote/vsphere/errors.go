@@ -124,3 +124,21 @@ func inWords(err error) error {
 	}
 	return worded{err}
 }
+
+// faultOf is the vSphere fault in err's chain, or nil.
+func faultOf(err error) types.BaseMethodFault {
+	var f interface{ Fault() types.BaseMethodFault }
+	if err == nil || !errors.As(err, &f) {
+		return nil
+	}
+	return f.Fault()
+}
+
+// asFault sets *target when f is of its type.
+func asFault[T types.BaseMethodFault](f types.BaseMethodFault, target *T) bool {
+	t, ok := f.(T)
+	if ok {
+		*target = t
+	}
+	return ok
+}

@@ -199,3 +199,25 @@ func (s *sim) power(t *testing.T, vm string, on bool) {
 		t.Fatal(err)
 	}
 }
+
+// createDVS adds a distributed switch with no host to DC0.
+func (s *sim) createDVS(t *testing.T, name string) {
+	t.Helper()
+	ctx := testCtx(t)
+	dc, err := s.finder(t).Datacenter(ctx, "DC0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders, err := dc.Folders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := types.DVSCreateSpec{ConfigSpec: &types.VMwareDVSConfigSpec{DVSConfigSpec: types.DVSConfigSpec{Name: name}}}
+	task, err := folders.NetworkFolder.CreateDVS(ctx, spec)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
