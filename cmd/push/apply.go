@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"slices"
 
 	"github.com/kasmfleet/push/playbooks"
+	"github.com/kasmfleet/push/remote/proto"
 	"github.com/kasmfleet/push/runner"
 )
 
@@ -59,6 +61,19 @@ func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string)
 
 	ctx, stop, release := interrupts(ctx, io)
 	defer release()
+	vsChanged := false
+	if specs := limitVMs(desired.VSphere, hosts); len(specs) > 0 {
+		macs, changed, err := vsphereStep(ctx, io, inv, mode, specs)
+		if err != nil {
+			fmt.Fprintf(io.err, "push: vSphere: %v\npush: no host was touched\n", err)
+			return exitFailed
+		}
+		vsChanged = changed
+		if hosts, err = withMACs(hosts, macs); err != nil && mode == playbooks.ModeApply {
+			fmt.Fprintf(io.err, "push: %v\n", err)
+			return exitFailed
+		}
+	}
 	opts.Stop = stop
 	prog := newProgress(io.err, f.asJSON, io.tty, io.color, len(runner.Batches(len(hosts), opts.Batches)))
 	logEvents := &plainProgress{w: log}
@@ -78,7 +93,7 @@ func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string)
 	case rep.Err() != nil:
 		fmt.Fprintf(io.err, "push: full log: %s\n", log.Name())
 		return exitFailed
-	case mode != playbooks.ModeApply && rep.Changed(mode):
+	case mode != playbooks.ModeApply && (rep.Changed(mode) || vsChanged):
 		return exitChanges
 	}
 	return exitOK
@@ -105,4 +120,22 @@ func logResults(w io.Writer, rep runner.Report) {
 		b, _ := json.Marshal(hr.Result)
 		fmt.Fprintf(w, "%s: %s exit %d err %v result %s\n", h.Host, h.State, hr.Exit, hr.Err, b)
 	}
+}
+
+// limitVMs keeps, in each vSphere spec, only the VMs of hosts; a spec
+// left with no VM is dropped when the run is limited to some agents.
+func limitVMs(specs []proto.VSphereSpec, hosts []playbooks.Host) []proto.VSphereSpec {
+	keep := map[string]bool{}
+	for _, h := range hosts {
+		keep[h.Name] = true
+	}
+	var out []proto.VSphereSpec
+	for _, s := range specs {
+		all := len(s.VMs)
+		s.VMs = slices.DeleteFunc(slices.Clone(s.VMs), func(vm proto.TrunkVM) bool { return !keep[vm.Agent] })
+		if len(s.VMs) > 0 || all == 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
