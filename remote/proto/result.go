@@ -64,6 +64,12 @@ type Action struct {
 	Summary string  `json:"summary"`
 	Outcome Outcome `json:"outcome"`
 	Error   string  `json:"error,omitempty"`
+	// Expected and Actual, when the helper can tell, describe the drift
+	// this action repairs ("up, no address" / "down").
+	Expected string `json:"expected,omitempty"`
+	Actual   string `json:"actual,omitempty"`
+	// Extra marks an object push created that the spec no longer wants.
+	Extra bool `json:"extra,omitempty"`
 }
 
 // Check is one end-to-end probe made by verify.
