@@ -47,6 +47,7 @@ func commands() []command {
 	return []command{
 		{"validate", "FILE...", "check an inventory and report every problem", runValidate},
 		{"apply", "[flags] FILE...", "converge vSphere and every host, in rolling batches", runApply},
+		{"check", "[flags] FILE...", "report drift: what no longer matches the inventory (read only)", runCheck},
 		{"plan", "[--offline] [--json] FILE...", "what apply would change, per host (--offline: the desired state)", runPlan},
 		{"version", "", "print push's version", runVersion},
 	}

@@ -18,6 +18,10 @@ func runApply(ctx context.Context, io stdio, args []string) int {
 	return runFleet(ctx, io, playbooks.ModeApply, args)
 }
 
+func runCheck(ctx context.Context, io stdio, args []string) int {
+	return runFleet(ctx, io, playbooks.ModeCheck, args)
+}
+
 // runFleet is apply and (online) plan: validate, then every host in
 // rolling batches, then a report.
 func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string) int {
