@@ -124,10 +124,19 @@ func TestFleetStopPauseLink(t *testing.T) {
 }
 
 func TestFleetCloseRemovesEverything(t *testing.T) {
-	f := sshfleet.StartT(t, 2, sshfleet.Options{})
+	f := sshfleet.StartT(t, 2, sshfleet.Options{Users: []sshfleet.User{{Name: "deploy"}}})
+	if out, err := run(t, f, 0, "deploy", "true"); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
 	pid, ns, dir := f.PID(0), f.Host(0).Netns, f.Dir()
+	start := time.Now()
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
+	}
+	// Close waits until the kernel has deleted the namespaces' links; a
+	// namespace kept alive by a stray reference makes it wait 20s.
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("close took %s", took)
 	}
 	if _, err := os.Stat("/run/netns/" + ns); err == nil {
 		t.Errorf("netns %s left behind", ns)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -148,10 +149,10 @@ func reclaim(nw *network, st slotState) error {
 			names = append(names, e.Name())
 		}
 	}
-	if err := deleteVeths(nw.slot); err != nil {
+	if err := deleteNetns(context.Background(), names); err != nil {
 		return err
 	}
-	if err := deleteNetns(context.Background(), names); err != nil {
+	if err := deleteVeths(nw.slot); err != nil {
 		return err
 	}
 	if l, err := netlink.LinkByName(nw.bridge); err == nil {
@@ -283,13 +284,11 @@ func (nw *network) destroy() error {
 			names = append(names, nw.netnsName(i))
 		}
 	}
-	// The kernel frees a deleted namespace's links later; delete them now
-	// so that the slot can be reused at once.
-	if err := deleteVeths(nw.slot); err != nil {
-		errs = append(errs, err)
-	}
 	if err := deleteNetns(context.Background(), names); err != nil {
 		errs = append(errs, fmt.Errorf("delete namespaces: %w", err))
+	}
+	if err := deleteVeths(nw.slot); err != nil {
+		errs = append(errs, err)
 	}
 	if l, err := netlink.LinkByName(nw.bridge); err == nil {
 		if err := netlink.LinkDel(l); err != nil {
@@ -302,23 +301,38 @@ func (nw *network) destroy() error {
 	return errors.Join(errs...)
 }
 
-// deleteVeths deletes the machine's ends of a slot's veth pairs (and with
-// them the namespace ends).
+// deleteVeths makes sure a slot's veth pairs are gone, so that the slot can
+// be reused. The kernel deletes them with their namespaces, in batches and
+// soon (much faster than deleting each); what is left after a while is
+// deleted one by one.
 func deleteVeths(slot int) error {
-	links, err := netlink.LinkList()
-	if err != nil {
-		return fmt.Errorf("list links: %w", err)
-	}
 	prefix := fmt.Sprintf("pf%dh", slot)
-	var errs []error
-	for _, l := range links {
-		if name := l.Attrs().Name; strings.HasPrefix(name, prefix) && l.Type() == "veth" {
-			if err := netlink.LinkDel(l); err != nil {
-				errs = append(errs, fmt.Errorf("delete %s: %w", name, err))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		links, err := netlink.LinkList()
+		if err != nil {
+			return fmt.Errorf("list links: %w", err)
+		}
+		var left []netlink.Link
+		for _, l := range links {
+			if strings.HasPrefix(l.Attrs().Name, prefix) && l.Type() == "veth" {
+				left = append(left, l)
 			}
 		}
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			var errs []error
+			for _, l := range left {
+				if err := netlink.LinkDel(l); err != nil {
+					errs = append(errs, fmt.Errorf("delete %s: %w", l.Attrs().Name, err))
+				}
+			}
+			return errors.Join(errs...)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return errors.Join(errs...)
 }
 
 func deleteNetns(ctx context.Context, names []string) error {

@@ -10,11 +10,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // sshdProc is one running sshd listener started by the fleet.
@@ -59,21 +63,15 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 	return p, os.WriteFile(p, []byte(b.String()), 0o644)
 }
 
-// launchScript runs inside `ip netns exec`, which gives the sshd a mount
-// namespace of its own: the bind mounts are seen by this sshd alone.
-func (f *Fleet) launchScript(i int, cfg string) string {
+// mounts lists the bind mounts that give host i its own view of the
+// machine's files.
+func (f *Fleet) mounts(i int) []mount {
 	mounts := append([]mount(nil), f.accounts.mounts...)
 	mounts = append(mounts, mount{f.HelperDir(i), "/var/lib/push"}, mount{f.RootHome(i), "/root"})
 	if len(f.accounts.users) > 0 {
 		mounts = append(mounts, mount{filepath.Join(f.hostDir(i), "home"), f.accounts.home})
 	}
-	var b strings.Builder
-	b.WriteString("set -e\n")
-	for _, m := range mounts {
-		fmt.Fprintf(&b, "mount --bind %s %s\n", shellQuote(m.src), shellQuote(m.dst))
-	}
-	fmt.Fprintf(&b, "exec /usr/sbin/sshd -D -e -f %s\n", shellQuote(cfg))
-	return b.String()
+	return mounts
 }
 
 func (f *Fleet) launch(ctx context.Context, i int) (*sshdProc, error) {
@@ -85,21 +83,37 @@ func (f *Fleet) launch(ctx context.Context, i int) (*sshdProc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host %d log: %w", i, err)
 	}
-	cmd := exec.Command("ip", "netns", "exec", f.hosts[i].Netns, "/bin/sh", "-c", f.launchScript(i, cfg))
+	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", cfg)
 	// If this process dies without Close, the kernel kills the sshd.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stdout = logf
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		logf.Close()
 		return nil, err
 	}
-	cmd.Stdout = logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("host %d sshd: %w", i, err)
-	}
 	p := &sshdProc{cmd: cmd, ready: make(chan struct{}), done: make(chan struct{}), tail: &logTail{}}
-	go p.copyLog(stderr, logf)
+	started := make(chan error, 1)
+	onDisposableThread(func() {
+		// The thread enters the host's network namespace and a mount
+		// namespace of its own, and sshd is forked from it. The thread is
+		// discarded when this function returns, which must not happen
+		// before sshd exits: the parent-death signal follows the thread.
+		if err := enterHost(f.hosts[i].Netns, f.mounts(i)); err != nil {
+			started <- fmt.Errorf("host %d: %w", i, err)
+			return
+		}
+		if err := cmd.Start(); err != nil {
+			started <- fmt.Errorf("host %d sshd: %w", i, err)
+			return
+		}
+		started <- nil
+		p.copyLog(stderr, logf)
+	})
+	if err := <-started; err != nil {
+		logf.Close()
+		return nil, err
+	}
 	select {
 	case <-p.ready:
 		return p, nil
@@ -109,6 +123,49 @@ func (f *Fleet) launch(ctx context.Context, i int) (*sshdProc, error) {
 		p.kill(nil)
 		return nil, fmt.Errorf("host %d sshd not listening: %w: %s", i, ctx.Err(), p.tail.String())
 	}
+}
+
+// onDisposableThread runs fn in a new goroutine locked to an OS thread that
+// the runtime ends when fn returns, so fn may change the thread's
+// namespaces. It avoids the main thread, which the runtime cannot end (it
+// would keep its namespaces, and with them the host's, alive).
+func onDisposableThread(fn func()) {
+	go func() {
+		runtime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			onDisposableThread(fn)
+			runtime.UnlockOSThread()
+			return
+		}
+		fn()
+		// Not unlocked: the thread goes with the goroutine.
+	}()
+}
+
+// enterHost moves the calling thread (locked) into a network namespace and
+// a new mount namespace with the given bind mounts.
+func enterHost(netnsName string, mounts []mount) error {
+	ns, err := netns.GetFromName(netnsName)
+	if err != nil {
+		return fmt.Errorf("netns %s: %w", netnsName, err)
+	}
+	defer ns.Close()
+	if err := unix.Setns(int(ns), unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("enter netns %s: %w", netnsName, err)
+	}
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("new mount namespace: %w", err)
+	}
+	// Receive the machine's unmounts (deleted netns), send it nothing.
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
+		return fmt.Errorf("mount namespace: %w", err)
+	}
+	for _, m := range mounts {
+		if err := unix.Mount(m.src, m.dst, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind %s on %s: %w", m.src, m.dst, err)
+		}
+	}
+	return nil
 }
 
 func (p *sshdProc) copyLog(r io.Reader, logf *os.File) {
@@ -351,4 +408,3 @@ func (t *logTail) String() string {
 	return strings.Join(t.lines, "; ")
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
