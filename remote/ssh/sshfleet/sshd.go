@@ -407,4 +407,3 @@ func (t *logTail) String() string {
 	defer t.mu.Unlock()
 	return strings.Join(t.lines, "; ")
 }
-
