@@ -144,7 +144,7 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 			}
 		}
 	}
-	nets, _, err := readNetworks(ctx, cl, spec)
+	nets, _, err := readNetworks(ctx, cl, spec, nil)
 	if err != nil {
 		fail("", err)
 		return

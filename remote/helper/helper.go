@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 	"io"
 	"os"
 	"runtime"
@@ -127,19 +129,28 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		}
 		defer l.Release()
 	}
+	if h.cfg.Net.Handle == nil {
+		// One rtnetlink socket for the whole run.
+		nh, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return fmt.Errorf("netlink: %w", err)
+		}
+		h.cfg.Net.Handle = nh
+		defer func() { nh.Close(); h.cfg.Net.Handle = nil }()
+	}
 	cl := docker.NewClient(h.cfg.DockerSocket)
 	defer cl.Close()
 	if verb == proto.VerbVerify {
 		return h.verify(ctx, spec, cl, res)
 	}
-	obs, err := h.observe(ctx, spec, cl)
+	obs, err := h.observe(ctx, spec, cl, verb == proto.VerbFacts)
 	if err != nil {
 		return err
 	}
 	if verb == proto.VerbFacts {
 		res.Facts = h.facts(spec, obs)
-		if obs.DockerErr != nil {
-			return obs.DockerErr
+		if obs.DockerErr != nil && len(plan.Desired(spec, obs.Trunk.Name)) > 0 {
+			return fmt.Errorf("docker: %w", obs.DockerErr)
 		}
 		return nil
 	}
@@ -155,7 +166,7 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	}
 	h.apply(ctx, spec, opts, steps, cl)
 	res.Actions = actions(steps)
-	after, err := h.observe(ctx, spec, cl)
+	after, err := h.observe(ctx, spec, cl, false)
 	if err != nil {
 		return fmt.Errorf("read back after apply: %w", err)
 	}

@@ -24,7 +24,9 @@ type observation struct {
 }
 
 // observe reads everything planning needs for spec. It changes nothing.
-func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Client) (observation, error) {
+// With full, every relevant Docker network is inspected for its
+// containers; otherwise only those the planner may replace or remove.
+func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Client, full bool) (observation, error) {
 	var o observation
 	c := h.cfg
 	o.NetConfig = c.netcfg().Detect()
@@ -35,7 +37,7 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	}
 	o.Addresses = addrs
 	if conn := h.sshConnection(); conn != "" {
-		s, err := c.Net.Session(conn)
+		s, err := c.Net.Session(conn, addrs)
 		if err != nil {
 			return o, fmt.Errorf("find the SSH session's interface: %w", err)
 		}
@@ -64,7 +66,9 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 		o.Links[parent] = ok
 	}
 
-	o.Networks, o.Docker, o.DockerErr = readNetworks(ctx, cl, spec)
+	o.Networks, o.Docker, o.DockerErr = readNetworks(ctx, cl, spec, func(n docker.Network) bool {
+		return full || needsContainers(spec, o.Trunk.Name, o.Links, n)
+	})
 
 	o.SNAT, err = c.snat().Read()
 	if err != nil {
@@ -81,9 +85,22 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	return o, nil
 }
 
-// readNetworks lists Docker's networks and inspects the ones push cares
-// about (named in the spec or labelled as push's) for their containers.
-func readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec) (map[string]docker.Network, docker.Version, error) {
+// needsContainers tells whether the planner may need n's containers:
+// it differs from the spec, lost its parent, or is push's and unwanted.
+func needsContainers(spec proto.HostSpec, trunkNIC string, links map[string]bool, n docker.Network) bool {
+	for _, want := range plan.Desired(spec, trunkNIC) {
+		if want.Name == n.Name {
+			p := want.Options[docker.OptParent]
+			return len(docker.Diff(want, n)) > 0 || (p != "" && !links[p])
+		}
+	}
+	return n.Managed()
+}
+
+// readNetworks lists Docker's networks push cares about (named in the
+// spec or labelled as push's); those inspect says yes to are inspected
+// for their containers (one more API call each).
+func readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec, inspect func(docker.Network) bool) (map[string]docker.Network, docker.Version, error) {
 	v, err := cl.Negotiate(ctx)
 	if err != nil {
 		return nil, v, err
@@ -104,11 +121,14 @@ func readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec) (
 		if !named[n.Name] && !n.Managed() {
 			continue
 		}
-		full, err := cl.Inspect(ctx, n.ID)
-		if err != nil {
-			return nil, v, err
+		if inspect != nil && inspect(n) {
+			full, err := cl.Inspect(ctx, n.ID)
+			if err != nil {
+				return nil, v, err
+			}
+			n = full
 		}
-		out[n.Name] = full
+		out[n.Name] = n
 	}
 	return out, v, nil
 }

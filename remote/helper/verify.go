@@ -30,7 +30,7 @@ func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Cli
 		}
 		if nets == nil {
 			var err error
-			if nets, _, err = readNetworks(ctx, cl, spec); err != nil {
+			if nets, _, err = readNetworks(ctx, cl, spec, func(docker.Network) bool { return true }); err != nil {
 				return err
 			}
 		}
@@ -54,8 +54,10 @@ func bridgeOf(b proto.BridgeNetwork, n docker.Network) (verify.Bridge, error) {
 	if out.Subnet, err = netip.ParsePrefix(n.Subnet); err != nil {
 		return out, fmt.Errorf("network %s: subnet %q: %w", b.Name, n.Subnet, err)
 	}
-	if out.Gateway, err = netip.ParseAddr(n.Gateway); err != nil {
-		return out, fmt.Errorf("network %s: gateway %q: %w", b.Name, n.Gateway, err)
+	if n.Gateway != "" {
+		if out.Gateway, err = netip.ParseAddr(n.Gateway); err != nil {
+			return out, fmt.Errorf("network %s: gateway %q: %w", b.Name, n.Gateway, err)
+		}
 	}
 	for _, a := range n.ContainerAddrs {
 		if ip, err := netip.ParseAddr(a); err == nil {

@@ -72,17 +72,14 @@ func ParseSSHConnection(v string) (client, server netip.Addr, err error) {
 	return client.Unmap(), server.Unmap(), nil
 }
 
-// Session finds the links carrying the SSH session described by v.
-func (n Net) Session(v string) (SSHSession, error) {
+// Session finds the links carrying the SSH session described by v;
+// all are the host's addresses (Addresses).
+func (n Net) Session(v string, all []Owner) (SSHSession, error) {
 	client, server, err := ParseSSHConnection(v)
 	if err != nil {
 		return SSHSession{}, err
 	}
 	s := SSHSession{Client: client, Server: server}
-	all, err := n.Addresses()
-	if err != nil {
-		return s, err
-	}
 	if l, ok := OwnerOf(all, server); ok {
 		s.Links = append(s.Links, l)
 	}

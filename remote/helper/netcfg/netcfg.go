@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/kasmfleet/push/remote/helper/internal/atomicfile"
@@ -230,17 +229,31 @@ func (h Host) ensureSource() error {
 	return nil
 }
 
-var sourceRE = regexp.MustCompile(`(?m)^\s*(source|source-directory)\s+(\S+)`)
+// lines returns the file's lines as fields, comments dropped.
+func lines(text string) [][]string {
+	var out [][]string
+	for _, l := range strings.Split(text, "\n") {
+		if i := strings.IndexByte(l, '#'); i >= 0 {
+			l = l[:i]
+		}
+		if f := strings.Fields(l); len(f) > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // sourcesPushFile reports whether an interfaces file includes push's.
 func sourcesPushFile(interfaces string) bool {
-	for _, m := range sourceRE.FindAllStringSubmatch(interfaces, -1) {
-		kind, arg := m[1], strings.TrimRight(m[2], "/")
+	for _, f := range lines(interfaces) {
+		if len(f) < 2 {
+			continue
+		}
+		arg := strings.TrimRight(f[1], "/")
 		switch {
-		case kind == "source-directory" && arg == "/etc/network/interfaces.d",
-			kind == "source-directory" && arg == "interfaces.d":
+		case f[0] == "source-directory" && (arg == "/etc/network/interfaces.d" || arg == "interfaces.d"):
 			return true
-		case kind == "source" && (arg == IfUpDownFile || arg == "/etc/network/interfaces.d/*" || arg == "interfaces.d/*"):
+		case f[0] == "source" && (arg == IfUpDownFile || arg == "/etc/network/interfaces.d/*" || arg == "interfaces.d/*"):
 			return true
 		}
 	}
@@ -249,8 +262,12 @@ func sourcesPushFile(interfaces string) bool {
 
 // adminStanza returns the admin's "iface NIC ..." line, if any.
 func adminStanza(interfaces, nic string) string {
-	re := regexp.MustCompile(`(?m)^\s*iface\s+` + regexp.QuoteMeta(nic) + `\s+.*$`)
-	return strings.TrimSpace(re.FindString(interfaces))
+	for _, f := range lines(interfaces) {
+		if len(f) >= 2 && f[0] == "iface" && f[1] == nic {
+			return strings.Join(f, " ")
+		}
+	}
+	return ""
 }
 
 // adminManual reports whether the admin's file brings nic up as manual
@@ -260,6 +277,15 @@ func adminManual(interfaces, nic string) bool {
 	if len(st) < 4 || st[3] != "manual" {
 		return false
 	}
-	re := regexp.MustCompile(`(?m)^\s*(auto|allow-hotplug)\s+(.*\s)?` + regexp.QuoteMeta(nic) + `(\s|$)`)
-	return re.MatchString(interfaces)
+	for _, f := range lines(interfaces) {
+		if f[0] != "auto" && f[0] != "allow-hotplug" {
+			continue
+		}
+		for _, name := range f[1:] {
+			if name == nic {
+				return true
+			}
+		}
+	}
+	return false
 }

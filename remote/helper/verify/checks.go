@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 
@@ -64,7 +65,7 @@ func (p Prober) VLAN(ctx context.Context, v proto.VLANNetwork, parent string) []
 		c := proto.Check{Network: v.Name, What: "endpoint " + v.VerifyURL + " sees an address of this agent's ip-range", Want: rng.String()}
 		got, err := pr.get(ctx, v.VerifyURL)
 		c.Got = got
-		switch a, perr := netip.ParseAddr(got); {
+		switch a, perr := parseEchoed(got); {
 		case err != nil:
 			c.Error = err.Error()
 		case perr != nil || !rng.Contains(a):
@@ -96,13 +97,20 @@ func (p Prober) SNAT(ctx context.Context, b Bridge, sourceIP, verifyURL string) 
 		c.Error = err.Error()
 		return []proto.Check{c}
 	}
-	addr, err := freeAddr(b.Subnet, append(b.InUse, b.Gateway))
-	if err != nil {
-		return fail(err)
-	}
 	br, err := p.h().LinkByName(b.Bridge)
 	if err != nil {
 		return fail(fmt.Errorf("bridge %s: %w", b.Bridge, err))
+	}
+	if !b.Gateway.IsValid() {
+		// Docker reports no gateway it chose itself; it is the bridge's
+		// address in the subnet.
+		if b.Gateway, err = p.addrIn(br, b.Subnet); err != nil {
+			return fail(err)
+		}
+	}
+	addr, err := freeAddr(b.Subnet, append(b.InUse, b.Gateway))
+	if err != nil {
+		return fail(err)
 	}
 	pr, err := newProbe(p)
 	if err != nil {
@@ -124,15 +132,41 @@ func (p Prober) SNAT(ctx context.Context, b Bridge, sourceIP, verifyURL string) 
 	}
 	got, err := pr.get(ctx, verifyURL)
 	c.Got = got
+	seen, perr := parseEchoed(got)
 	switch {
 	case err != nil:
 		c.Error = err.Error()
-	case got != sourceIP:
+	case perr != nil || seen.String() != sourceIP:
 		c.Error = fmt.Sprintf("endpoint saw %s, want %s (from probe %s)", got, sourceIP, addr)
 	default:
 		c.OK = true
 	}
 	return []proto.Check{c}
+}
+
+// addrIn is link's address inside subnet.
+func (p Prober) addrIn(link netlink.Link, subnet netip.Prefix) (netip.Addr, error) {
+	addrs, err := p.h().AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("addresses of %s: %w", link.Attrs().Name, err)
+	}
+	for _, a := range addrs {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok && subnet.Contains(ip.Unmap()) {
+			return ip.Unmap(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("bridge %s has no address in %s to use as gateway", link.Attrs().Name, subnet)
+}
+
+// parseEchoed reads the address an endpoint echoed, in any of the ways
+// servers print one: "192.0.2.30", "[::ffff:192.0.2.30]", "::ffff:...".
+func parseEchoed(s string) (netip.Addr, error) {
+	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "["), "]")
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return a, err
+	}
+	return a.Unmap(), nil
 }
 
 // freeAddr picks the highest host address of subnet not in used; Docker

@@ -112,7 +112,7 @@ func TestSNATProbe(t *testing.T) {
 	ctx := context.Background()
 	p := Prober{Handle: l.agentH, Timeout: 2 * time.Second}
 	b := Bridge{Network: "z_custom_a", Bridge: "z_custom_a", Subnet: netip.MustParsePrefix("172.19.0.0/16"),
-		Gateway: netip.MustParseAddr("172.19.0.1"), InUse: []netip.Addr{netip.MustParseAddr("172.19.255.254")}}
+		InUse: []netip.Addr{netip.MustParseAddr("172.19.255.254")}}
 	const url = "http://198.51.100.1:8080/"
 
 	checks := p.SNAT(ctx, b, "198.51.100.111", url)
@@ -181,5 +181,18 @@ func TestChecksum(t *testing.T) {
 	b := echoRequest(0x1234, 1)
 	if checksum(b) != 0 {
 		t.Fatalf("checksum of a packet with its checksum is %#x, want 0", checksum(b))
+	}
+}
+
+func TestParseEchoed(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.30\n": "192.0.2.30", "[::ffff:192.0.2.30]": "192.0.2.30", "::ffff:198.51.100.111": "198.51.100.111",
+	} {
+		if a, err := parseEchoed(in); err != nil || a.String() != want {
+			t.Errorf("parseEchoed(%q) = %v, %v; want %s", in, a, err, want)
+		}
+	}
+	if _, err := parseEchoed("<html>"); err == nil {
+		t.Error("parseEchoed accepted html")
 	}
 }
