@@ -51,13 +51,9 @@ trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 
 pkgs=systemd-sysv,udev,dbus,kmod,procps,busybox,openssh-server,openssh-sftp-server
-pkgs+=,iproute2,iptables,nftables,docker.io,ifupdown,netplan.io
-if [[ -n ${PUSH_LAB_DEV_ROOTFS:-} ]]; then # development only: a debootstrap made earlier
-	cp -a "$PUSH_LAB_DEV_ROOTFS" "$root"
-else
+pkgs+=,iproute2,iptables,nftables,iputils-ping,docker.io,ifupdown,netplan.io
 debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 	{ tail -30 "$work/debootstrap.log" >&2; exit 1; }
-fi
 log "debootstrap done after $(($(date +%s) - start))s"
 
 # The kernel package is unpacked aside (its ./lib would replace the rootfs's

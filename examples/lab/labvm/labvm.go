@@ -36,7 +36,7 @@ const CmdLine = "console=ttyS0 root=/dev/vda rw net.ifnames=0 panic=-1 systemd.s
 func Args(img Image, dir topology.Dir, vm topology.VM) []string {
 	return []string{
 		"-name", vm.Name,
-		"-accel", "tcg,tb-size=256",
+		"-accel", "tcg,tb-size=256", "-cpu", "qemu64,-svm",
 		"-m", strconv.Itoa(MemoryMiB), "-smp", strconv.Itoa(CPUs),
 		"-nodefaults", "-no-user-config", "-display", "none",
 		"-kernel", img.file("vmlinuz"), "-initrd", img.file("initrd.gz"),

@@ -87,19 +87,29 @@ func addSwitch(ctx context.Context, c *vim25.Client, f *find.Finder, dc *object.
 	spec := types.DVSCreateSpec{ConfigSpec: &types.VMwareDVSConfigSpec{
 		DVSConfigSpec: types.DVSConfigSpec{Name: Switch},
 	}}
-	for _, h := range hosts {
-		spec.ConfigSpec.GetDVSConfigSpec().Host = append(spec.ConfigSpec.GetDVSConfigSpec().Host,
-			types.DistributedVirtualSwitchHostMemberConfigSpec{
-				Operation: string(types.ConfigSpecOperationAdd),
-				Host:      h.Reference(),
-			})
-	}
 	task, err := folders.NetworkFolder.CreateDVS(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("create switch: %w", err)
 	}
-	if err := task.Wait(ctx); err != nil {
+	info, err := task.WaitForResult(ctx)
+	if err != nil {
 		return fmt.Errorf("create switch: %w", err)
+	}
+	// The simulator takes members only by reconfiguring the switch.
+	dvs := object.NewDistributedVirtualSwitch(c, info.Result.(types.ManagedObjectReference))
+	var members types.DVSConfigSpec
+	for _, h := range hosts {
+		members.Host = append(members.Host, types.DistributedVirtualSwitchHostMemberConfigSpec{
+			Operation: string(types.ConfigSpecOperationAdd),
+			Host:      h.Reference(),
+		})
+	}
+	task, err = dvs.Reconfigure(ctx, &members)
+	if err != nil {
+		return fmt.Errorf("add hosts to switch: %w", err)
+	}
+	if err := task.Wait(ctx); err != nil {
+		return fmt.Errorf("add hosts to switch: %w", err)
 	}
 	return nil
 }

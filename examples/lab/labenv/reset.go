@@ -1,0 +1,57 @@
+package labenv
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// resetScript removes what push may have made on an agent. Each step may
+// find nothing to do; the check at the end says whether the host is clean.
+const resetScript = `
+for n in $(docker network ls -q --filter label=com.kasmfleet.push.managed=true) \
+         $(docker network ls --format '{{.Name}}' | grep '^z_'); do
+	docker ps -aq --filter network="$n" | xargs -r docker rm -f >/dev/null
+	docker network rm "$n" >/dev/null
+done
+nft delete table ip push 2>/dev/null
+if systemctl cat push-restore.service >/dev/null 2>&1; then
+	systemctl disable --now push-restore.service >/dev/null 2>&1
+fi
+rm -f /etc/systemd/system/push-restore.service
+command -v ifdown >/dev/null && ifdown --force eth1 >/dev/null 2>&1
+rm -rf /var/lib/push /run/push.lock /etc/modules-load.d/push-8021q.conf \
+	/etc/network/interfaces.d/push-* /etc/systemd/network/*push* /etc/netplan/*push* \
+	/etc/NetworkManager/system-connections/push-*
+systemctl daemon-reload
+if systemctl -q is-active systemd-networkd; then
+	command -v netplan >/dev/null && netplan generate
+	networkctl reload
+fi
+for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^eth1\.'); do
+	ip link del "$l"
+done
+ip addr flush dev eth1
+ip link set eth1 down
+modprobe -r 8021q 2>/dev/null
+# What must be true now:
+left=$(docker network ls --format '{{.Name}}' | grep '^z_')
+[ -z "$left" ] || { echo "docker networks left: $left"; exit 1; }
+! nft list table ip push >/dev/null 2>&1 || { echo "nft table ip push left"; exit 1; }
+! ip -o link show | grep -q ' eth1\.' || { echo "vlan links left on eth1"; exit 1; }
+! ip -o link show eth1 | grep -q ',UP' || { echo "eth1 still up"; exit 1; }
+exit 0
+`
+
+// Reset removes everything push may have created on an agent, so a test
+// starts from the lab's pristine state: push's Docker networks and every
+// network named z_*, the nftables table "ip push", push's state, lock, boot
+// unit and module config, its trunk persistence for every network flavour,
+// VLAN links on eth1; eth1 is left down and 8021q unloaded if unused.
+func (l *Lab) Reset(ctx context.Context, agent string) error {
+	out, err := l.Run(ctx, agent, resetScript)
+	if err != nil {
+		return fmt.Errorf("reset %s: %w: %s", agent, err, strings.TrimSpace(out))
+	}
+	return nil
+}
