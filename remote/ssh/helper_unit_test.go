@@ -2,6 +2,8 @@ package ssh
 
 import (
 	"errors"
+	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -127,5 +129,16 @@ func TestHostKeyChangedMessage(t *testing.T) {
 		if !strings.Contains(e.Error(), want) || !strings.Contains(e.Error(), "known_hosts:3") {
 			t.Errorf("%s: %s", hostport, e)
 		}
+	}
+}
+
+func TestTerminalPassphraseNeedsATerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "not-a-tty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if TerminalPassphrase(f, io.Discard) != nil || TerminalPassphrase(nil, io.Discard) != nil {
+		t.Error("passphrase prompt offered without a terminal")
 	}
 }

@@ -102,7 +102,7 @@ func readFile(t *testing.T, path string) string {
 
 // buildHelper builds testdata/echohelper as a static linux binary of the
 // machine's architecture, stamped with version (so versions differ in sha).
-func buildHelper(t *testing.T, version string) Helper {
+func buildHelper(t testing.TB, version string) Helper {
 	t.Helper()
 	needs.Command(t, "go")
 	out := filepath.Join(t.TempDir(), "echohelper")
@@ -120,7 +120,7 @@ func buildHelper(t *testing.T, version string) Helper {
 	return Helper{GOARCH: goarch, SHA256: hex.EncodeToString(sum[:]), Data: data}
 }
 
-func goEnv(t *testing.T, key string) string {
+func goEnv(t testing.TB, key string) string {
 	out, err := exec.Command("go", "env", key).Output()
 	if err != nil {
 		t.Fatal(err)
