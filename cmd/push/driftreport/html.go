@@ -1,0 +1,150 @@
+package driftreport
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/kasmfleet/push/playbooks"
+)
+
+//go:embed report.html.tmpl
+var htmlTemplate string
+
+//go:embed report.css
+var htmlCSS string
+
+// htmlView is what the page template shows.
+type htmlView struct {
+	Title, Status, Headline, Subline string
+	Inventory, Generated             string
+	Tiles                            []htmlTile
+	Targets                          []htmlTarget // every target, for the fleet overview
+	Sections                         []htmlTarget // those drifted or unknown
+	Version                          int
+	CSS                              template.CSS
+}
+
+type htmlTile struct {
+	Label, Class, Note string
+	N                  int
+}
+
+type htmlTarget struct {
+	ID, Name, KindLabel string
+	Class, StatusLabel  string
+	What, Error         string
+	Unknown, Section    bool
+	Drifts              []playbooks.Drift
+}
+
+// WriteHTML writes r as one self-contained HTML page: inline CSS, no
+// scripts, no fonts or images to fetch. A fleet summary on top, then a
+// section per unknown target with its error, and per drifted target with
+// its differences. Every string
+// from the report is escaped by html/template.
+func WriteHTML(w io.Writer, r Report) error {
+	t, err := template.New("report").Parse(htmlTemplate)
+	if err != nil {
+		return fmt.Errorf("write HTML report: %w", err)
+	}
+	if err := t.Execute(w, newHTMLView(r)); err != nil {
+		return fmt.Errorf("write HTML report: %w", err)
+	}
+	return nil
+}
+
+func newHTMLView(r Report) htmlView {
+	s := r.Summary()
+	v := htmlView{Status: string(s.Status()), Inventory: r.Inventory, Version: SchemaVersion,
+		CSS: template.CSS(htmlCSS)}
+	if !r.Generated.IsZero() {
+		v.Generated = r.Generated.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	v.Headline, v.Subline = headline(s)
+	v.Title = "push check: " + v.Headline
+	v.Tiles = []htmlTile{
+		{Label: "targets", N: s.Targets},
+		{Label: "in sync", N: s.InSync, Class: "in-sync"},
+		{Label: "drifted", N: s.Drifted, Class: "drift"},
+		{Label: "unknown", N: s.Unknown, Class: "unknown"},
+		{Label: "differences", N: s.Drifts, Class: "drift"},
+	}
+	if s.Extra > 0 {
+		v.Tiles[4].Note = plural(s.Extra, "extra object", "extra objects")
+	}
+	for i := range v.Tiles {
+		if v.Tiles[i].N == 0 && v.Tiles[i].Class != "" {
+			v.Tiles[i].Class += " zero"
+		}
+	}
+	// Sections: unknown targets first (the worse news, and short), then
+	// drifted ones, each in the report's order.
+	var drifted []htmlTarget
+	for i, t := range r.Targets {
+		ht := newHTMLTarget(i, t)
+		v.Targets = append(v.Targets, ht)
+		switch {
+		case ht.Unknown:
+			v.Sections = append(v.Sections, ht)
+		case ht.Section:
+			drifted = append(drifted, ht)
+		}
+	}
+	v.Sections = append(v.Sections, drifted...)
+	return v
+}
+
+// headline is the banner's title and subtitle.
+func headline(s Summary) (string, string) {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{s.InSync, "in sync"}, {s.Drifted, "drifted"}, {s.Unknown, "unknown"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	parts = append(parts, plural(s.Drifts, "difference", "differences"))
+	counts := strings.Join(parts, " · ")
+	drift := fmt.Sprintf("Drift on %d of %s", s.Drifted, plural(s.Targets, "target", "targets"))
+	switch {
+	case s.Unknown > 0 && s.Drifted > 0:
+		return fmt.Sprintf("%s, %d could not be checked", drift, s.Unknown), counts
+	case s.Unknown > 0:
+		return fmt.Sprintf("%d of %s could not be checked", s.Unknown, plural(s.Targets, "target", "targets")), counts
+	case s.Drifted > 0:
+		return drift, counts
+	}
+	if s.Targets == 0 {
+		return "Nothing to check", "the report lists no targets"
+	}
+	return "In sync", fmt.Sprintf("all %s match the inventory", plural(s.Targets, "target", "targets"))
+}
+
+func newHTMLTarget(i int, t playbooks.TargetDrift) htmlTarget {
+	st := statusOf(t)
+	ht := htmlTarget{ID: fmt.Sprintf("t%d", i+1), Name: t.Name, KindLabel: kindLabel(t.Kind),
+		Class: string(st), Error: t.Error, Drifts: t.Drifts}
+	switch st {
+	case playbooks.InSync:
+		ht.StatusLabel = "in sync"
+	case playbooks.Drifted:
+		ht.StatusLabel, ht.Section = "drift", true
+		ht.What = plural(len(t.Drifts), "difference", "differences")
+	default:
+		ht.StatusLabel, ht.Section, ht.Unknown = "unknown", true, true
+		ht.What = "not observed"
+	}
+	return ht
+}
+
+func kindLabel(kind string) string {
+	if kind == KindVSphere {
+		return "vSphere trunk"
+	}
+	return kind
+}
