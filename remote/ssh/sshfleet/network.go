@@ -115,7 +115,7 @@ func claimSlot(dir string, n int) (*network, error) {
 
 // usedAddrs reports slots whose /22 overlaps an address already on the machine.
 func usedAddrs() (map[int]bool, error) {
-	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+	addrs, err := retryDump(func() ([]netlink.Addr, error) { return netlink.AddrList(nil, netlink.FAMILY_V4) })
 	if err != nil {
 		return nil, fmt.Errorf("list addresses: %w", err)
 	}
@@ -309,7 +309,7 @@ func deleteVeths(slot int) error {
 	prefix := fmt.Sprintf("pf%dh", slot)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		links, err := netlink.LinkList()
+		links, err := retryDump(netlink.LinkList)
 		if err != nil {
 			return fmt.Errorf("list links: %w", err)
 		}
@@ -398,4 +398,17 @@ func procStartTime(pid int) string {
 		return ""
 	}
 	return f[19] // field 22, starttime
+}
+
+// retryDump retries a netlink dump that the kernel interrupted because the
+// table changed meanwhile (other fleets come and go).
+func retryDump[T any](dump func() ([]T, error)) ([]T, error) {
+	for range 50 {
+		out, err := dump()
+		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return out, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return dump()
 }
