@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -37,6 +38,12 @@ type Options struct {
 	LogLevel string
 	// StartTimeout bounds the wait for all sshd to listen; default 60s.
 	StartTimeout time.Duration
+	// PrivateDirs are absolute directories of the machine that each host
+	// sees as its own, initially empty, directory (created on the machine
+	// if missing). Hosts share every other file with the machine except
+	// /var/lib/push, /root and the fleet users' homes: list here what a
+	// workload writes (e.g. "/etc/push").
+	PrivateDirs []string
 }
 
 // SudoMode says what sudo allows a User.
@@ -118,6 +125,14 @@ func Start(ctx context.Context, n int, o Options) (_ *Fleet, err error) {
 	if n < 1 || n > MaxHosts {
 		return nil, fmt.Errorf("fleet size %d outside 1..%d", n, MaxHosts)
 	}
+	for _, d := range o.PrivateDirs {
+		if !filepath.IsAbs(d) || filepath.Clean(d) == "/" {
+			return nil, fmt.Errorf("private dir %q is not an absolute directory below /", d)
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("private dir: %w", err)
+		}
+	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("ssh fleet needs root")
 	}
@@ -165,6 +180,11 @@ func (f *Fleet) prepareHosts(n int) error {
 		}
 		if err := os.Mkdir(f.RootHome(i), 0o700); err != nil {
 			return fmt.Errorf("host %d dir: %w", i, err)
+		}
+		for _, d := range f.opts.PrivateDirs {
+			if err := os.MkdirAll(f.PrivateDir(i, d), 0o755); err != nil {
+				return fmt.Errorf("host %d dir: %w", i, err)
+			}
 		}
 		keyPath := filepath.Join(hdir, "ssh_host_ed25519_key")
 		pub, err := writeKeyPair(keyPath, fmt.Sprintf("push-sshfleet host-%d", i))
@@ -218,6 +238,12 @@ func (f *Fleet) HelperDir(i int) string { return filepath.Join(f.hostDir(i), "va
 // RootHome is the directory that host i sees as /root: hosts share the
 // machine's files, but not root's home (nor its shell start-up files).
 func (f *Fleet) RootHome(i int) string { return filepath.Join(f.hostDir(i), "root") }
+
+// PrivateDir is the directory that host i sees as dir, one of
+// Options.PrivateDirs.
+func (f *Fleet) PrivateDir(i int, dir string) string {
+	return filepath.Join(f.hostDir(i), "private", strings.ReplaceAll(strings.Trim(dir, "/"), "/", "_"))
+}
 
 // HomeDir is the directory that host i sees as user's home.
 func (f *Fleet) HomeDir(i int, user string) string {

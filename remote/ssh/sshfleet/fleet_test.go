@@ -49,9 +49,14 @@ func run(t *testing.T, f *sshfleet.Fleet, i int, user, cmd string) (string, erro
 }
 
 func TestFleetHostsAreSeparate(t *testing.T) {
-	f := sshfleet.StartT(t, 3, sshfleet.Options{Users: []sshfleet.User{{Name: "deploy", Sudo: sshfleet.SudoNoPassword}}})
+	private := t.TempDir()
+	f := sshfleet.StartT(t, 3, sshfleet.Options{
+		Users:       []sshfleet.User{{Name: "deploy", Sudo: sshfleet.SudoNoPassword}},
+		PrivateDirs: []string{private},
+	})
 	for i, h := range f.Hosts() {
-		out, err := run(t, f, i, "root", "id -u; ip -4 -o addr show dev eth0; mkdir -p /var/lib/push/bin && echo "+h.Name+" > /var/lib/push/bin/mark && cat /var/lib/push/bin/mark")
+		out, err := run(t, f, i, "root", "id -u; ip -4 -o addr show dev eth0; mkdir -p /var/lib/push/bin && echo "+h.Name+
+			" > /var/lib/push/bin/mark && cat /var/lib/push/bin/mark && echo "+h.Name+" > "+private+"/mark")
 		if err != nil {
 			t.Fatalf("%s: %v: %s", h.Name, err, out)
 		}
@@ -66,6 +71,12 @@ func TestFleetHostsAreSeparate(t *testing.T) {
 	}
 	if _, err := os.Stat("/var/lib/push/bin/mark"); err == nil {
 		t.Errorf("fleet wrote to the machine's /var/lib/push")
+	}
+	if b, err := os.ReadFile(f.PrivateDir(2, private) + "/mark"); err != nil || string(b) != "host-2\n" {
+		t.Errorf("host-2 private mark = %q, %v", b, err)
+	}
+	if _, err := os.Stat(private + "/mark"); err == nil {
+		t.Errorf("fleet wrote to the machine's %s", private)
 	}
 	out, err := run(t, f, 1, "deploy", `id -un; echo "$HOME"; sudo -n id -u`)
 	if err != nil {

@@ -68,6 +68,9 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 func (f *Fleet) mounts(i int) []mount {
 	mounts := append([]mount(nil), f.accounts.mounts...)
 	mounts = append(mounts, mount{f.HelperDir(i), "/var/lib/push"}, mount{f.RootHome(i), "/root"})
+	for _, d := range f.opts.PrivateDirs {
+		mounts = append(mounts, mount{f.PrivateDir(i, d), d})
+	}
 	if len(f.accounts.users) > 0 {
 		mounts = append(mounts, mount{filepath.Join(f.hostDir(i), "home"), f.accounts.home})
 	}
