@@ -104,3 +104,34 @@ func TestReset(t *testing.T) {
 		t.Errorf("left after Reset: %q", out)
 	}
 }
+
+// A container on a Docker bridge network reaches the gateway, masqueraded
+// to the agent's LAN address: Docker, its iptables rules and the probe
+// image work.
+func TestContainerReachesGateway(t *testing.T) {
+	lab := labenv.Require(t)
+	ctx := testContext(t, 3*time.Minute)
+	a := lab.Agents()[2]
+	gw := lab.Gateway()
+	if err := lab.Reset(ctx, a.Name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Reset(testContext(t, time.Minute), a.Name); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	probe, err := lab.ProbeImage(ctx, a.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := fmt.Sprintf("docker network create z_lab_e2e >/dev/null && docker run --rm --network z_lab_e2e %s timeout 10 wget -q -O - http://%s:%d/",
+		probe, gw.LANAddr, gw.WhoAmIPort)
+	out, err := lab.Run(ctx, a.Name, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out); got != a.LANAddr {
+		t.Errorf("gateway saw %q, want the agent's %s", got, a.LANAddr)
+	}
+}

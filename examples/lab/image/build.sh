@@ -50,7 +50,7 @@ work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 
-pkgs=systemd-sysv,udev,dbus,kmod,procps,busybox,openssh-server,openssh-sftp-server
+pkgs=systemd-sysv,udev,dbus,kmod,procps,busybox-static,openssh-server,openssh-sftp-server
 pkgs+=,iproute2,iptables,nftables,iputils-ping,docker.io,ifupdown,netplan.io
 debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 	{ tail -30 "$work/debootstrap.log" >&2; exit 1; }

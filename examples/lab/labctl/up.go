@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/kasmfleet/push/examples/lab/labssh"
@@ -90,6 +91,9 @@ func up(ctx context.Context, c config) error {
 func buildImage(ctx context.Context, c config) (labvm.Image, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.labRoot, "image", "build.sh"))
 	cmd.Stderr = os.Stderr
+	// Interrupted, the whole build goes (debootstrap and its children).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("build image: %w", err)

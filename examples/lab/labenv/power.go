@@ -51,3 +51,15 @@ func (l *Lab) Start(ctx context.Context, agent string) error {
 	}
 	return nil
 }
+
+// ProbeImage makes (once per VM boot disk) and names the lab's probe
+// container image on agent: static busybox, entrypoint /bin/busybox, e.g.
+// docker run --rm --network z_vlan150 IMAGE wget -q -O - http://192.0.2.1:8080/
+// (the VMs cannot pull images).
+func (l *Lab) ProbeImage(ctx context.Context, agent string) (string, error) {
+	out, err := l.Run(ctx, agent, "lab-probe-image")
+	if err != nil {
+		return "", fmt.Errorf("probe image on %s: %w", agent, err)
+	}
+	return strings.TrimSpace(out), nil
+}

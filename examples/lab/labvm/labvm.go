@@ -47,7 +47,7 @@ func Args(img Image, dir topology.Dir, vm topology.VM) []string {
 		"-device", "virtio-net-pci,netdev=trunk,mac=" + vm.TrunkMAC + ",addr=0x4",
 		"-netdev", "tap,id=lan,ifname=" + vm.LANTap() + ",script=no,downscript=no",
 		"-device", "virtio-net-pci,netdev=lan,mac=" + vm.LANMAC + ",addr=0x5",
-		"-drive", "file=" + dir.Overlay(vm.Name) + ",if=none,id=root,format=qcow2,cache=unsafe,discard=unmap",
+		"-drive", "file=" + dir.Overlay(vm.Name) + ",if=none,id=root,format=qcow2,cache=writeback,discard=unmap",
 		"-device", "virtio-blk-pci,drive=root,addr=0x6",
 		"-drive", "file=" + dir.Identity(vm.Name) + ",if=none,id=identity,format=raw,readonly=on",
 		"-device", "virtio-blk-pci,drive=identity,addr=0x7",
@@ -131,7 +131,9 @@ func Stop(ctx context.Context, dir topology.Dir, name string) error {
 	return nil
 }
 
-// Kill sends SIGTERM to pid, then SIGKILL after 5 s, and waits for it to go.
+// Kill sends SIGTERM to pid, then SIGKILL after 20 s, and waits for it to
+// go. On SIGTERM qemu stops the guest at once but still writes its disk
+// caches out, so the guest sees a power cut and the overlay stays sound.
 func Kill(ctx context.Context, pid int) error {
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		if errors.Is(err, syscall.ESRCH) {
@@ -139,7 +141,7 @@ func Kill(ctx context.Context, pid int) error {
 		}
 		return fmt.Errorf("kill %d: %w", pid, err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 			return nil
