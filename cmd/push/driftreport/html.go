@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/kasmfleet/push/playbooks"
 )
@@ -16,13 +17,19 @@ var htmlTemplate string
 //go:embed report.css
 var htmlCSS string
 
+// openInSyncMax is the most in-sync targets the page lists unfolded; a
+// bigger fleet's are one click away, so its problems stay on top.
+const openInSyncMax = 60
+
 // htmlView is what the page template shows.
 type htmlView struct {
 	Title, Status, Headline, Subline string
 	Inventory, Generated             string
 	Tiles                            []htmlTile
-	Targets                          []htmlTarget // every target, for the fleet overview
-	Sections                         []htmlTarget // those drifted or unknown
+	Targets                          []htmlTarget // every target, in the report's order
+	Sections                         []htmlTarget // unknown, then drifted targets
+	InSync                           []htmlTarget
+	OpenInSync                       bool // list the in-sync targets unfolded
 	Version                          int
 	CSS                              template.CSS
 }
@@ -36,7 +43,7 @@ type htmlTarget struct {
 	ID, Name, KindLabel string
 	Class, StatusLabel  string
 	What, Error         string
-	Unknown, Section    bool
+	Unknown, Section    bool // Section: the page has a section for it
 	Drifts              []playbooks.Drift
 }
 
@@ -58,7 +65,7 @@ func WriteHTML(w io.Writer, r Report) error {
 
 func newHTMLView(r Report) htmlView {
 	s := r.Summary()
-	v := htmlView{Status: string(s.Status()), Inventory: r.Inventory, Version: SchemaVersion,
+	v := htmlView{Status: string(s.Status()), Inventory: printable(r.Inventory), Version: SchemaVersion,
 		CSS: template.CSS(htmlCSS)}
 	if !r.Generated.IsZero() {
 		v.Generated = r.Generated.UTC().Format("2006-01-02 15:04 UTC")
@@ -91,9 +98,12 @@ func newHTMLView(r Report) htmlView {
 			v.Sections = append(v.Sections, ht)
 		case ht.Section:
 			drifted = append(drifted, ht)
+		default:
+			v.InSync = append(v.InSync, ht)
 		}
 	}
 	v.Sections = append(v.Sections, drifted...)
+	v.OpenInSync = len(v.InSync) <= openInSyncMax
 	return v
 }
 
@@ -127,8 +137,12 @@ func headline(s Summary) (string, string) {
 
 func newHTMLTarget(i int, t playbooks.TargetDrift) htmlTarget {
 	st := statusOf(t)
-	ht := htmlTarget{ID: fmt.Sprintf("t%d", i+1), Name: t.Name, KindLabel: kindLabel(t.Kind),
-		Class: string(st), Error: t.Error, Drifts: t.Drifts}
+	ht := htmlTarget{ID: fmt.Sprintf("t%d", i+1), Name: printable(t.Name), KindLabel: printable(kindLabel(t.Kind)),
+		Class: string(st), Error: printable(t.Error)}
+	for _, d := range t.Drifts {
+		ht.Drifts = append(ht.Drifts, playbooks.Drift{Component: printable(d.Component), Object: printable(d.Object),
+			Expected: printable(d.Expected), Actual: printable(d.Actual), Action: printable(d.Action), Extra: d.Extra})
+	}
 	switch st {
 	case playbooks.InSync:
 		ht.StatusLabel = "in sync"
@@ -147,4 +161,20 @@ func kindLabel(kind string) string {
 		return "vSphere trunk"
 	}
 	return kind
+}
+
+// printable drops the control characters a page has no use for (escape
+// sequences, NUL, bidi overrides), keeping line breaks and tabs.
+// html/template escapes markup; this keeps what is left readable and
+// honest.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r):
+			return -1
+		}
+		return r
+	}, s)
 }
