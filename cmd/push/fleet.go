@@ -134,7 +134,11 @@ func interrupts(ctx context.Context, io stdio) (context.Context, <-chan struct{}
 }
 
 func sshOptions(io stdio, f *fleetFlags) ssh.Options {
-	return ssh.Options{AcceptNewHostKeys: f.acceptNew, OpTimeout: f.timeout, Getenv: io.getenv}
+	o := ssh.Options{AcceptNewHostKeys: f.acceptNew, OpTimeout: f.timeout, Getenv: io.getenv}
+	if io.tty {
+		o.Passphrase = ssh.TerminalPassphrase(os.Stdin, io.err)
+	}
+	return o
 }
 
 // logFile opens the run's full log under $XDG_STATE_HOME/push/logs.
