@@ -12,6 +12,7 @@ import (
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/proto"
 	"github.com/kasmfleet/push/runner"
+	"github.com/kasmfleet/push/runner/sshhosts"
 )
 
 func runApply(ctx context.Context, io stdio, args []string) int {
@@ -50,7 +51,7 @@ func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string)
 	if mode != playbooks.ModeApply {
 		opts.Batches, opts.MaxFailures = nil, runner.Size{N: 100, Percent: true} // observe everyone
 	}
-	transport, err := newSSHTransport(sshOptions(io, &f))
+	transport, err := sshhosts.New(sshOptions(io, &f))
 	if err != nil {
 		fmt.Fprintf(io.err, "push: %v\n", err)
 		return exitFailed

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kasmfleet/push/playbooks"
 )
 
 func writeHTML(t *testing.T, r Report) string {
@@ -137,6 +140,26 @@ func TestHTMLEscapesHostileInput(t *testing.T) {
 	for _, raw := range []string{hostileName, "<img", "<svg", "onerror=alert(2)>"} {
 		if strings.Contains(page, raw) {
 			t.Errorf("page holds %q unescaped", raw)
+		}
+	}
+}
+
+// A big fleet's in-sync targets are folded away, so its problems stay on
+// top; a small fleet's are listed.
+func TestHTMLFoldsInSyncTargetsOfBigFleets(t *testing.T) {
+	for _, n := range []int{openInSyncMax, openInSyncMax + 1} {
+		r := fixture(t, "drift")
+		for i := range n - 1 { // the fixture has one in-sync host
+			r.Targets = append(r.Targets, target(fmt.Sprintf("extra-agent-%d", i), playbooks.InSync))
+		}
+		page := writeHTML(t, r)
+		elements(t, page)
+		open := strings.Contains(page, `<details class="insync" open>`)
+		if want := n <= openInSyncMax; open != want {
+			t.Errorf("%d in sync: unfolded %v, want %v", n, open, want)
+		}
+		if !strings.Contains(page, fmt.Sprintf("<summary>%d in sync</summary>", n)) {
+			t.Errorf("%d in sync: no summary line saying so", n)
 		}
 	}
 }

@@ -1,4 +1,6 @@
-package main
+// Package sshhosts is the runner's transport over SSH: it runs the
+// embedded push-helper on each host with one request.
+package sshhosts
 
 import (
 	"context"
@@ -12,14 +14,15 @@ import (
 	"github.com/kasmfleet/push/remote/ssh"
 )
 
-// sshTransport runs the helper on hosts over SSH: one connection and,
-// when the helper is already there, one exec per host.
-type sshTransport struct {
+// Transport runs the helper on hosts over SSH: one connection and, when
+// the helper is already there, one exec per host.
+type Transport struct {
 	dialer  *ssh.Dialer
 	helpers ssh.HelperSet
 }
 
-func newSSHTransport(o ssh.Options) (*sshTransport, error) {
+// New makes a Transport carrying the embedded helpers.
+func New(o ssh.Options) (*Transport, error) {
 	set := ssh.HelperSet{SHAs: map[string]string{}, Load: func(arch string) (ssh.Helper, error) {
 		b, err := helperbin.For(arch)
 		return ssh.Helper{GOARCH: b.GOARCH, SHA256: b.SHA256, Data: b.Data}, err
@@ -34,14 +37,16 @@ func newSSHTransport(o ssh.Options) (*sshTransport, error) {
 	if len(set.SHAs) == 0 {
 		return nil, fmt.Errorf("this push has no embedded helper; build it with `make build`")
 	}
-	return &sshTransport{dialer: ssh.NewDialer(o), helpers: set}, nil
+	return &Transport{dialer: ssh.NewDialer(o), helpers: set}, nil
 }
 
-func (t *sshTransport) Close() error { return t.dialer.Close() }
+// Close closes shared connections (jump hosts).
+func (t *Transport) Close() error { return t.dialer.Close() }
 
-func (t *sshTransport) Helper(ctx context.Context, h playbooks.Host, req proto.Request, step func(string)) (proto.Result, int, error) {
+// Helper runs the helper on h with req.
+func (t *Transport) Helper(ctx context.Context, h playbooks.Host, req proto.Request, step func(string)) (proto.Result, int, error) {
 	step("connect")
-	conn, err := t.dialer.Dial(ctx, sshConfig(h))
+	conn, err := t.dialer.Dial(ctx, Config(h))
 	if err != nil {
 		return proto.Result{}, 0, err
 	}
@@ -62,7 +67,8 @@ func (t *sshTransport) Helper(ctx context.Context, h playbooks.Host, req proto.R
 	return res, run.ExitCode, nil
 }
 
-func sshConfig(h playbooks.Host) ssh.Config {
+// Config is how to reach h.
+func Config(h playbooks.Host) ssh.Config {
 	c := h.Conn
 	cfg := ssh.Config{Alias: h.Name, Host: c.Address, Port: c.Port, User: c.User, Jump: c.Jump, Become: c.Become}
 	if c.IdentityFile != "" {
@@ -85,3 +91,6 @@ func tail(b []byte) string {
 	}
 	return s
 }
+
+// Stats are the SSH connections, execs and bytes uploaded so far.
+func (t *Transport) Stats() ssh.Stats { return t.dialer.Stats() }
