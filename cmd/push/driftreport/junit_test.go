@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+
+	"github.com/kasmfleet/push/playbooks"
 )
 
 // junitDoc is what a CI system reads of the JUnit file.
@@ -131,5 +133,20 @@ func TestJUnitHostileStrings(t *testing.T) {
 	}
 	if doc.Errors != 6 || doc.Failures != 1 {
 		t.Errorf("%d errors, %d failures; want 6, 1", doc.Errors, doc.Failures)
+	}
+}
+
+// A difference in a component the kind's list lacks still fails a case
+// of its own, after the listed ones.
+func TestJUnitUnlistedComponent(t *testing.T) {
+	odd := aDrift
+	odd.Component = "remove-address"
+	doc := parseJUnit(t, Report{Targets: []playbooks.TargetDrift{target("h", playbooks.Drifted, odd)}})
+	cases := doc.Suites[0].Cases
+	if len(cases) != len(Components(KindHost))+1 || doc.Failures != 1 {
+		t.Fatalf("%d cases, %d failures; want %d, 1", len(cases), doc.Failures, len(Components(KindHost))+1)
+	}
+	if last := cases[len(cases)-1]; last.Name != "remove-address" || last.Failure == nil {
+		t.Errorf("last case %q (failure %v), want a failing remove-address", last.Name, last.Failure != nil)
 	}
 }
