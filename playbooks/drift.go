@@ -17,7 +17,7 @@ const (
 
 // Drift is one difference between the inventory and what is there.
 type Drift struct {
-	Component string `json:"component"` // "8021q", "trunk NIC", "Docker network", "SNAT", "vSphere port group"...
+	Component string `json:"component"` // "8021q", "trunk NIC", "Docker network", "SNAT", "port group", "VM NIC"...
 	Object    string `json:"object"`
 	Expected  string `json:"expected,omitempty"`
 	Actual    string `json:"actual,omitempty"`
@@ -44,7 +44,10 @@ func HostDrift(name string, res *proto.Result, err error) TargetDrift {
 		}
 		return t
 	}
-	for _, a := range Pending(*res) {
+	for _, a := range res.Actions {
+		if a.Outcome == proto.OutcomeDone {
+			continue
+		}
 		t.Drifts = append(t.Drifts, Drift{Component: component(a.Kind), Object: a.Target,
 			Expected: a.Expected, Actual: a.Actual, Action: a.Summary, Extra: a.Extra})
 	}
@@ -60,16 +63,37 @@ func component(k proto.ActionKind) string {
 	switch {
 	case strings.HasSuffix(s, "module"):
 		return "8021q"
-	case strings.HasPrefix(s, "trunk") || s == string(proto.ActPersistTrunk):
+	case strings.HasPrefix(s, "trunk") || k == proto.ActPersistTrunk:
 		return "trunk NIC"
 	case strings.HasSuffix(s, "network"):
 		return "Docker network"
 	case strings.HasSuffix(s, "snat"):
 		return "SNAT"
-	case s == string(proto.ActAddAddress):
+	case k == proto.ActAddAddress || k == proto.ActRemoveAddress:
 		return "source address"
-	case s == string(proto.ActInstallUnit) || s == string(proto.ActWriteState):
+	case k == proto.ActInstallUnit || k == proto.ActWriteState:
 		return "boot persistence"
 	}
 	return s
+}
+
+// VSphereDrift is the drift of one trunk in vSphere, from its changes.
+func VSphereDrift(name string, changes []VSphereChange, err error) TargetDrift {
+	t := TargetDrift{Name: name, Kind: "vsphere", Status: InSync}
+	if err != nil {
+		t.Status, t.Error = Unknown, err.Error()
+	}
+	for _, c := range changes {
+		t.Drifts = append(t.Drifts, Drift{Component: c.Component, Object: c.Object,
+			Expected: c.Expected, Actual: c.Actual, Action: c.Action})
+	}
+	if len(t.Drifts) > 0 && t.Status == InSync {
+		t.Status = Drifted
+	}
+	return t
+}
+
+// VSphereChange is a vSphere difference as the drift report needs it.
+type VSphereChange struct {
+	Component, Object, Expected, Actual, Action string
 }

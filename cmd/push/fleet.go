@@ -19,6 +19,8 @@ import (
 // fleetFlags are the flags of every command that reaches hosts.
 type fleetFlags struct {
 	asJSON, acceptNew, prune bool
+	allowUnreachable         bool
+	junit, html              string
 	limit, batch, maxFail    string
 	pause                    time.Duration
 	forks                    int
@@ -31,6 +33,11 @@ func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
 	fs.StringVar(&f.limit, "limit", "", "only these agents: comma-separated agent names, group names or globs")
 	fs.IntVar(&f.forks, "forks", runner.DefaultForks, "hosts worked on at once within a batch")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "longest time one host may take")
+	if mode == playbooks.ModeCheck {
+		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
+		fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report to this file")
+		fs.BoolVar(&f.allowUnreachable, "allow-unreachable", false, "unreachable hosts are reported as unknown but do not fail the check")
+	}
 	if mode == playbooks.ModeApply {
 		fs.BoolVar(&f.prune, "prune", false, "remove networks and rules push created that the inventory no longer wants")
 		fs.StringVar(&f.batch, "batch", "", `batch sizes, overriding rollout: "1,5,25%"`)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/kasmfleet/push/inventory"
 	"github.com/kasmfleet/push/playbooks"
@@ -12,49 +10,76 @@ import (
 	"github.com/kasmfleet/push/remote/vsphere"
 )
 
-// vsphereStep converges (apply) or observes (plan, check) every trunk's
-// vSphere objects before any host is touched. It returns each agent's
-// trunk MAC address as vSphere reports it, for trunk_nic = "auto", and
-// whether anything changed or is pending.
-func vsphereStep(ctx context.Context, io stdio, inv *inventory.Inventory, mode playbooks.Mode, specs []proto.VSphereSpec) (map[string]string, bool, error) {
-	macs := map[string]string{}
-	changed := false
-	var errs []error
-	for _, spec := range specs {
-		cfg := vsphereConfig(io, inv.VSphere(spec.Server))
-		if cfg.Insecure {
-			fmt.Fprintf(io.err, "push: warning: vsphere %q: TLS certificate NOT verified (insecure)\n", spec.Server)
-		}
-		c, err := vsphere.Connect(ctx, cfg)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("vsphere %s: %w", spec.Server, err))
-			continue
-		}
-		var changes []vsphere.Change
-		var nics []vsphere.AgentNIC
-		if mode == playbooks.ModeApply {
-			rep, err := c.Apply(ctx, spec, func(e vsphere.Event) { fmt.Fprintf(io.err, "vsphere %s: %s: %s\n", spec.Server, e.Object, e.Message) })
-			changes, nics = rep.Changes, rep.NICs
-			changed = changed || rep.Changed()
-			errs = append(errs, err)
-		} else {
-			obs, err := c.Observe(ctx, spec)
-			errs = append(errs, err)
-			changes, nics = vsphere.Diff(spec, obs), obs.AgentNICs()
-			changed = changed || len(changes) > 0
-		}
-		c.Close(context.WithoutCancel(ctx))
-		for _, n := range nics {
-			macs[n.Agent] = n.MAC
-		}
-		printVSphere(io.out, spec, changes)
-	}
-	return macs, changed, errors.Join(errs...)
+// vsphereOutcome is what one trunk's vSphere step did or found.
+type vsphereOutcome struct {
+	spec    proto.VSphereSpec
+	changes []vsphere.Change // taken (apply) or pending (plan, check)
+	nics    []vsphere.AgentNIC
+	changed bool
+	err     error
 }
 
-func printVSphere(w io.Writer, spec proto.VSphereSpec, changes []vsphere.Change) {
-	fmt.Fprintf(w, "vSphere %s, ", spec.Server)
-	vsphere.WriteChanges(w, spec.Trunk, changes)
+// vsphereStep converges (apply) or observes (plan, check) every trunk's
+// vSphere objects, before any host is touched.
+func vsphereStep(ctx context.Context, io stdio, inv *inventory.Inventory, mode playbooks.Mode, specs []proto.VSphereSpec) []vsphereOutcome {
+	var out []vsphereOutcome
+	for _, spec := range specs {
+		out = append(out, vsphereOne(ctx, io, inv, mode, spec))
+	}
+	return out
+}
+
+func vsphereOne(ctx context.Context, io stdio, inv *inventory.Inventory, mode playbooks.Mode, spec proto.VSphereSpec) vsphereOutcome {
+	o := vsphereOutcome{spec: spec}
+	cfg := vsphereConfig(io, inv.VSphere(spec.Server))
+	if cfg.Insecure {
+		fmt.Fprintf(io.err, "push: warning: vsphere %q: TLS certificate NOT verified (insecure)\n", spec.Server)
+	}
+	c, err := vsphere.Connect(ctx, cfg)
+	if err != nil {
+		o.err = fmt.Errorf("vsphere %s: %w", spec.Server, err)
+		return o
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	if mode == playbooks.ModeApply {
+		rep, err := c.Apply(ctx, spec, func(e vsphere.Event) {
+			fmt.Fprintf(io.err, "vsphere %s: %s: %s\n", spec.Server, e.Object, e.Message)
+		})
+		o.changes, o.nics, o.changed, o.err = rep.Changes, rep.NICs, rep.Changed(), err
+		return o
+	}
+	obs, err := c.Observe(ctx, spec)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	o.changes, o.nics = vsphere.Diff(spec, obs), obs.AgentNICs()
+	o.changed = len(o.changes) > 0
+	return o
+}
+
+// macs maps agents to the trunk MAC address vSphere reports.
+func macs(outs []vsphereOutcome) map[string]string {
+	m := map[string]string{}
+	for _, o := range outs {
+		for _, n := range o.nics {
+			m[n.Agent] = n.MAC
+		}
+	}
+	return m
+}
+
+// drift is a trunk's vSphere outcome as a drift report target.
+func (o vsphereOutcome) drift() playbooks.TargetDrift {
+	var cs []playbooks.VSphereChange
+	for _, c := range o.changes {
+		comp := "VM NIC"
+		if c.Kind == vsphere.KindCreatePortGroup || c.Kind == vsphere.KindUpdatePortGroup || c.Agent == "" {
+			comp = "port group"
+		}
+		cs = append(cs, playbooks.VSphereChange{Component: comp, Object: c.Object, Expected: c.Expected, Actual: c.Actual, Action: c.Action})
+	}
+	return playbooks.VSphereDrift(fmt.Sprintf("%s/%s", o.spec.Server, o.spec.Trunk), cs, o.err)
 }
 
 // vsphereConfig merges the inventory's vsphere block with GOVC_*.
@@ -67,15 +92,14 @@ func vsphereConfig(io stdio, vc *inventory.VSphere) vsphere.Config {
 	return vsphere.ConfigFromEnv(cfg, io.getenv)
 }
 
-// withMACs gives agents with trunk_nic = "auto" the MAC vSphere reports.
-func withMACs(hosts []playbooks.Host, macs map[string]string) ([]playbooks.Host, error) {
-	out := make([]playbooks.Host, len(hosts))
-	var errs []error
-	for i, h := range hosts {
-		if h.TrunkAuto && macs[h.Name] == "" {
-			errs = append(errs, fmt.Errorf("%s: trunk_nic is \"auto\" but vSphere reports no trunk NIC on VM %s", h.Name, h.VM))
+// withMACs gives agents with trunk_nic = "auto" the MAC vSphere reports;
+// missing names the agents whose VM has no trunk NIC yet.
+func withMACs(hosts []playbooks.Host, m map[string]string) (out []playbooks.Host, missing []string) {
+	for _, h := range hosts {
+		if h.TrunkAuto && m[h.Name] == "" {
+			missing = append(missing, h.Name)
 		}
-		out[i] = playbooks.WithTrunkMAC(h, macs[h.Name])
+		out = append(out, playbooks.WithTrunkMAC(h, m[h.Name]))
 	}
-	return out, errors.Join(errs...)
+	return out, missing
 }

@@ -69,12 +69,9 @@ func TestHostComponentsMatchPlaybooks(t *testing.T) {
 	td := playbooks.HostDrift("h", &res, nil)
 	comps := Components(KindHost)
 	seen := map[string]bool{}
-	// playbooks gives remove-address no component of its own (reported to
-	// the lead); the reports list it as a component of its own name.
-	known := map[string]bool{string(proto.ActRemoveAddress): true}
 	for _, d := range td.Drifts {
 		seen[d.Component] = true
-		if !slices.Contains(comps, d.Component) && !known[d.Component] {
+		if !slices.Contains(comps, d.Component) {
 			t.Errorf("playbooks names component %q, not among Components(host) %q", d.Component, comps)
 		}
 	}
