@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasmfleet/push/examples/lab/labenv"
+	"github.com/kasmfleet/push/remote/proto"
+)
+
+// TestSurvivesDockerRestartAndReboot: a Docker restart leaves push's
+// SNAT table alone; after a reboot the boot unit restores everything,
+// including a SNAT source address push added, and verify passes with no
+// apply from push.
+func TestSurvivesDockerRestartAndReboot(t *testing.T) {
+	lab := labenv.Require(t)
+	r := newRig(t, lab, 2)
+	ctx := testContext(t, 10*time.Minute)
+	spec := r.spec()
+	added := fmt.Sprintf("198.51.100.20%d", r.n)
+	spec.Bridges = append(spec.Bridges, proto.BridgeNetwork{Name: "z_custom_b", Bridge: "z_custom_b", Subnet: "172.20.0.0/16",
+		SourceIP: added, AddAddress: added + "/24", VerifyURL: "http://198.51.100.1:8080/"})
+	t.Cleanup(func() {
+		r.exec(testContext(t, time.Minute), "ip addr del "+added+"/24 dev eth2 2>/dev/null", nil)
+	})
+	res := r.apply(ctx, spec)
+	if k := actionKinds(res); k["done add-address"] != 1 {
+		t.Fatalf("apply did not add %s:\n%s", added, actionsText(res))
+	}
+	r.sh(ctx, "ip -br addr show eth2 | grep -q "+added+"/24")
+
+	r.sh(ctx, "systemctl restart docker")
+	r.converged(ctx, spec)
+	r.verified(ctx, spec)
+
+	start := time.Now()
+	if err := lab.Reboot(ctx, r.agent.Name); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s rebooted in %v", r.agent.Name, time.Since(start).Round(time.Second))
+	r.ssh.Close()
+	r.dial(ctx)
+	// The unit runs after docker.service; wait for it to finish.
+	r.sh(ctx, "for i in $(seq 120); do s=$(systemctl show -p ActiveState --value push-restore.service); "+
+		"[ $s = active ] && exit 0; [ $s = failed ] && break; sleep 1; done; systemctl status push-restore.service; exit 1")
+	r.verified(ctx, spec)
+	r.converged(ctx, spec)
+}
+
+// TestKillMidApply kills the helper with SIGKILL at several points of
+// an apply; each time the next apply converges. At the middle point a
+// second apply runs first: it must fail at once, naming the holder.
+func TestKillMidApply(t *testing.T) {
+	lab := labenv.Require(t)
+	ctx := testContext(t, 12*time.Minute)
+	var r *rig
+	for _, after := range []string{"0.5", "3", "8"} {
+		r = newRig(t, lab, 3)
+		spec := r.spec()
+		req, _ := jsonRequest(proto.VerbApply, spec)
+		second := "true"
+		if after == "3" {
+			second = r.path + " < /tmp/push-req.json"
+		}
+		out, _, err := r.exec(ctx, "cat > /tmp/push-req.json; "+r.path+" < /tmp/push-req.json > /tmp/push-killed.json & pid=$!; "+
+			"sleep "+after+"; "+second+"; kill -9 $pid; wait $pid; echo killed=$?", req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "killed=137") {
+			t.Fatalf("apply was not killed at %ss: %s", after, out)
+		}
+		if after == "3" && (!strings.Contains(out, "host is locked by another push run") || !strings.Contains(out, "holder=e2e-kill")) {
+			t.Errorf("a concurrent apply did not fail fast naming the holder: %s", out)
+		}
+		res := r.apply(ctx, spec)
+		t.Logf("killed after %ss; the next apply took %d actions", after, len(res.Actions))
+		r.converged(ctx, spec)
+	}
+	r.verified(ctx, r.spec())
+}
