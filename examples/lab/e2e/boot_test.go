@@ -24,9 +24,9 @@ func testContext(t *testing.T, d time.Duration) context.Context {
 
 func TestAgentsBooted(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 2*time.Minute)
 	for _, a := range lab.Agents() {
 		t.Run(a.Name, func(t *testing.T) {
+			ctx := testContext(t, 2*time.Minute)
 			out, err := lab.Run(ctx, a.Name, "hostname; cat /proc/1/comm; systemctl --failed --no-legend --plain")
 			if err != nil {
 				t.Fatal(err)
@@ -44,7 +44,7 @@ func TestAgentsBooted(t *testing.T) {
 
 func TestDockerAnswers(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 2*time.Minute)
+	ctx := testContext(t, 4*time.Minute)
 	for _, a := range lab.Agents() {
 		out, err := lab.Run(ctx, a.Name, "docker version --format '{{.Server.Version}}'")
 		if err != nil {
@@ -94,7 +94,6 @@ func TestHostKeyChecked(t *testing.T) {
 
 func TestNetworkFlavours(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 2*time.Minute)
 	checks := map[string]string{
 		"ifupdown":         "systemctl -q is-active networking && ! systemctl -q is-active systemd-networkd && grep -q 'iface eth2' /etc/network/interfaces",
 		"systemd-networkd": "systemctl -q is-active systemd-networkd && ! systemctl -q is-enabled networking 2>/dev/null && ls /etc/systemd/network/*.network && ! ls /etc/netplan/*.yaml",
@@ -102,6 +101,7 @@ func TestNetworkFlavours(t *testing.T) {
 	}
 	for _, a := range lab.Agents() {
 		t.Run(a.Name, func(t *testing.T) {
+			ctx := testContext(t, 4*time.Minute)
 			if err := lab.Reset(ctx, a.Name); err != nil {
 				t.Fatal(err)
 			}

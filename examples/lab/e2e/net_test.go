@@ -17,7 +17,6 @@ func fetch(url string) string {
 
 func TestTaggedVLANReachesGateway(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 3*time.Minute)
 	gw := lab.Gateway()
 	agents := lab.Agents()
 	cases := []struct {
@@ -31,6 +30,7 @@ func TestTaggedVLANReachesGateway(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/vlan%d", c.agent, c.vid), func(t *testing.T) {
+			ctx := testContext(t, 4*time.Minute)
 			if err := lab.Reset(ctx, c.agent); err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +63,7 @@ func TestTaggedVLANReachesGateway(t *testing.T) {
 
 func TestSourceIPEndpoint(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 2*time.Minute)
+	ctx := testContext(t, 4*time.Minute)
 	gw := lab.Gateway()
 	for _, a := range lab.Agents() {
 		out, err := lab.Run(ctx, a.Name, fetch(fmt.Sprintf("http://%s:%d/", gw.LANAddr, gw.WhoAmIPort)))
@@ -82,7 +82,7 @@ func TestSourceIPEndpoint(t *testing.T) {
 
 func TestReset(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 3*time.Minute)
+	ctx := testContext(t, 4*time.Minute)
 	a := lab.Agents()[1].Name
 	mess := "docker network create z_lab_reset_test >/dev/null && nft add table ip push && " +
 		"mkdir -p /var/lib/push && touch /etc/systemd/network/90-push-eth1.network && " +
@@ -110,7 +110,7 @@ func TestReset(t *testing.T) {
 // image work.
 func TestContainerReachesGateway(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 3*time.Minute)
+	ctx := testContext(t, 4*time.Minute)
 	a := lab.Agents()[2]
 	gw := lab.Gateway()
 	if err := lab.Reset(ctx, a.Name); err != nil {

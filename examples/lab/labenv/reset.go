@@ -15,17 +15,27 @@ for n in $(docker network ls -q --filter label=com.kasmfleet.push.managed=true) 
 	docker network rm "$n" >/dev/null
 done
 nft delete table ip push 2>/dev/null
-if systemctl cat push-restore.service >/dev/null 2>&1; then
+if [ -e /etc/systemd/system/push-restore.service ]; then
 	systemctl disable --now push-restore.service >/dev/null 2>&1
+	rm -f /etc/systemd/system/push-restore.service
+	systemctl daemon-reload
 fi
-rm -f /etc/systemd/system/push-restore.service
-command -v ifdown >/dev/null && ifdown --force eth1 >/dev/null 2>&1
+if ls /etc/network/interfaces.d/push-* >/dev/null 2>&1; then
+	ifdown --force eth1 >/dev/null 2>&1
+	rm -f /etc/network/interfaces.d/push-*
+fi
 rm -rf /var/lib/push /run/push.lock /etc/modules-load.d/push-8021q.conf \
-	/etc/network/interfaces.d/push-* /etc/systemd/network/*push* /etc/netplan/*push* \
 	/etc/NetworkManager/system-connections/push-*
-systemctl daemon-reload
-if systemctl -q is-active systemd-networkd; then
-	command -v netplan >/dev/null && netplan generate
+if ls /etc/netplan/*push* >/dev/null 2>&1; then
+	rm -f /etc/netplan/*push*
+	netplan generate
+	networkd=reload
+fi
+if ls /etc/systemd/network/*push* >/dev/null 2>&1; then
+	rm -f /etc/systemd/network/*push*
+	networkd=reload
+fi
+if [ -n "$networkd" ] && systemctl -q is-active systemd-networkd; then
 	networkctl reload
 fi
 for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^eth1\.'); do

@@ -40,7 +40,9 @@ func run(ctx context.Context, dir topology.Dir, listen string) error {
 	defer model.Remove()
 	model.Service.Listen = &url.URL{Host: listen, User: url.UserPassword(Username, password)}
 	model.Service.TLS = creds.tls
-	model.Map().Handler = trunkMACHandler(trunkMACs())
+	if err := wrapTrunkVMs(model.Map(), trunkMACs()); err != nil {
+		return err
+	}
 
 	if err := os.WriteFile(dir.VSpherePassword(), []byte(password), 0o600); err != nil {
 		return fmt.Errorf("write password: %w", err)

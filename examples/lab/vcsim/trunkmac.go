@@ -1,31 +1,33 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// trunkMACHandler routes ReconfigVM_Task on a lab agent's VM through
-// trunkVM; every other call goes to the simulator's own object.
-func trunkMACHandler(macs map[string]string) func(*simulator.Context, *simulator.Method) (mo.Reference, types.BaseMethodFault) {
-	return func(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
-		if m.Name != "ReconfigVM_Task" {
-			return nil, nil
-		}
-		vm, ok := ctx.Map.Get(m.This).(*simulator.VirtualMachine)
+// wrapTrunkVMs replaces each lab agent's VM in the simulator's registry
+// with a trunkVM around it (same reference), the simulator's documented way
+// to change a method of one object (see its example_extend_test.go).
+func wrapTrunkVMs(r *simulator.Registry, macs map[string]string) error {
+	wrapped := 0
+	for _, obj := range r.All("VirtualMachine") {
+		vm, ok := obj.(*simulator.VirtualMachine)
 		if !ok {
-			return nil, nil
+			continue
 		}
-		mac, ok := macs[vm.Name]
-		if !ok {
-			return nil, nil
+		if mac, ok := macs[vm.Name]; ok {
+			r.Put(&trunkVM{VirtualMachine: vm, mac: mac})
+			wrapped++
 		}
-		return &trunkVM{VirtualMachine: vm, mac: mac}, nil
 	}
+	if wrapped != len(macs) {
+		return fmt.Errorf("wrapped %d of %d lab vms", wrapped, len(macs))
+	}
+	return nil
 }
 
 // trunkVM is a simulated VM whose NIC on the trunk port group gets the MAC
