@@ -20,11 +20,20 @@ $(HELPERBIN)/push-helper-linux-%: $(GOFILES) go.mod go.sum
 bin/push: $(HELPERS) $(GOFILES) go.mod go.sum
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/push
 
-# The whole suite, lab included. Tests that need root, qemu or the lab skip
-# with a reason on a laptop; with PUSH_REQUIRE_ALL=1 (set by .ci/run) such a
-# skip is a failure.
-test: helpers
-	$(GO) test -count=1 -timeout 50m ./...
+# The whole suite, lab included. As root with qemu installed, the lab is
+# brought up first and removed afterwards (PUSH_LAB_KEEP=1 keeps it).
+# Tests that need root, qemu or the lab skip with a reason on a laptop;
+# with PUSH_REQUIRE_ALL=1 (set by .ci/run) such a skip is a failure.
+CAN_LAB := $(shell [ "$$(id -u)" = 0 ] && command -v qemu-system-x86_64 >/dev/null && echo yes)
+GOTEST  := $(GO) test -count=1 -timeout 50m $(TESTFLAGS) ./...
+
+test: build
+ifeq ($(CAN_LAB),yes)
+	examples/lab/lab.sh up
+	$(GOTEST); rc=$$?; [ -n "$$PUSH_LAB_KEEP" ] || examples/lab/lab.sh down; exit $$rc
+else
+	$(GOTEST)
+endif
 
 # Only the fast, pure tests.
 test-short: helpers
