@@ -1,0 +1,39 @@
+package topology
+
+import "testing"
+
+func TestVMsAreDistinct(t *testing.T) {
+	seen := map[string]string{}
+	for _, vm := range All() {
+		for _, v := range []string{vm.Name, vm.SSHAddr(), vm.MgmtMAC, vm.TrunkMAC, vm.LANMAC, vm.LANAddr, vm.TrunkTap(), vm.LANTap()} {
+			if other, dup := seen[v]; dup {
+				t.Errorf("%s and %s share %s", other, vm.Name, v)
+			}
+			seen[v] = vm.Name
+		}
+		if len(vm.TrunkTap()) > 15 || len(vm.LANTap()) > 15 {
+			t.Errorf("%s: tap names longer than IFNAMSIZ-1", vm.Name)
+		}
+	}
+}
+
+func TestAgentAddressing(t *testing.T) {
+	want := []struct{ name, ssh, mac, lan, extra, flavour string }{
+		{"kasm-agent-1", "127.0.0.1:2201", "52:54:00:00:01:01", "198.51.100.11", "198.51.100.111", IfUpDown},
+		{"kasm-agent-2", "127.0.0.1:2202", "52:54:00:00:01:02", "198.51.100.12", "198.51.100.112", Networkd},
+		{"kasm-agent-3", "127.0.0.1:2203", "52:54:00:00:01:03", "198.51.100.13", "198.51.100.113", Netplan},
+	}
+	got := Agents()
+	if len(got) != len(want) {
+		t.Fatalf("%d agents, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Name != w.name || g.SSHAddr() != w.ssh || g.TrunkMAC != w.mac || g.LANAddr != w.lan || g.ExtraAddr != w.extra || g.NetConfig != w.flavour {
+			t.Errorf("agent %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if g := Gateway(); g.SSHAddr() != "127.0.0.1:2200" || g.LANAddr != "198.51.100.1" {
+		t.Errorf("gateway = %+v", g)
+	}
+}
