@@ -49,6 +49,13 @@ has_command() {
 	! grep -qiE 'not implemented|unknown command|usage: push COMMAND' <<<"$out"
 }
 
+# Tests take this lock while they use the lab; so does the demo.
+exec 9>"$state/lab.lock"
+if ! flock -n 9; then
+	echo "demo: waiting for tests using the lab to finish ($state/lab.lock)"
+	flock 9
+fi
+
 missing_steps=()
 say "push apply $inv"
 if has_command apply; then
