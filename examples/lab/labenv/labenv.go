@@ -61,13 +61,22 @@ var (
 func Require(t testing.TB) *Lab {
 	t.Helper()
 	needs.Root(t)
-	l, err := Open()
+	dir, root, err := stateDir()
 	if err != nil {
 		needs.Skip(t, fmt.Sprintf("lab not running: make lab-up (%v)", err))
 	}
-	lockOnce.Do(func() { lockErr = lock(l.dir.Lock()) })
+	if _, err := os.Stat(dir.LabJSON()); err != nil {
+		needs.Skip(t, fmt.Sprintf("lab not running: make lab-up (%v)", err))
+	}
+	lockOnce.Do(func() { lockErr = lock(dir.Lock()) })
 	if lockErr != nil {
 		t.Fatalf("lab lock: %v", lockErr)
+	}
+	// Read the state only with the lock held: whoever held it may have
+	// restarted the lab.
+	l, err := open(dir, root)
+	if err != nil {
+		needs.Skip(t, fmt.Sprintf("lab not running: make lab-up (%v)", err))
 	}
 	for _, vm := range topology.All() {
 		if _, ok := labvm.Running(l.dir, vm.Name); !ok {
@@ -92,14 +101,27 @@ func lock(path string) error {
 
 // Open reads the lab's state without taking the lock.
 func Open() (*Lab, error) {
-	root, err := LabRoot()
+	dir, root, err := stateDir()
 	if err != nil {
 		return nil, err
+	}
+	return open(dir, root)
+}
+
+// stateDir is $PUSH_LAB_STATE or examples/lab/state of this module.
+func stateDir() (topology.Dir, string, error) {
+	root, err := LabRoot()
+	if err != nil {
+		return "", "", err
 	}
 	dir := topology.Dir(filepath.Join(root, "state"))
 	if s := os.Getenv("PUSH_LAB_STATE"); s != "" {
 		dir = topology.Dir(s)
 	}
+	return dir, root, nil
+}
+
+func open(dir topology.Dir, root string) (*Lab, error) {
 	st, err := dir.ReadState()
 	if err != nil {
 		return nil, err
