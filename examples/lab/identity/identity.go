@@ -16,6 +16,9 @@ import (
 	"github.com/kasmfleet/push/examples/lab/topology"
 )
 
+// AdminUID is the uid of "admin", the image's sudoer with the lab key.
+const AdminUID = 1000
+
 // Input is what makes one VM unique.
 type Input struct {
 	VM            topology.VM
@@ -25,6 +28,7 @@ type Input struct {
 }
 
 type entry struct {
+	uid    int // owner (and group): 0, or AdminUID
 	mode   int64
 	body   string
 	target string // symlink target when set
@@ -103,15 +107,19 @@ func archive(files map[string]entry) ([]byte, error) {
 			if e, ok := files[d]; ok && e.dir {
 				mode = e.mode
 			}
-			if d == "root" || d == "root/.ssh" {
+			uid := 0
+			switch d {
+			case "root", "root/.ssh":
 				mode = 0o700
+			case "home/admin", "home/admin/.ssh":
+				mode, uid = 0o700, AdminUID
 			}
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: mode, ModTime: mtime}); err != nil {
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: mode, ModTime: mtime, Uid: uid, Gid: uid}); err != nil {
 				return nil, fmt.Errorf("identity tar: %w", err)
 			}
 		}
 		e := files[n]
-		h := &tar.Header{Name: n, Mode: e.mode, ModTime: mtime}
+		h := &tar.Header{Name: n, Mode: e.mode, ModTime: mtime, Uid: e.uid, Gid: e.uid}
 		switch {
 		case e.dir:
 			if seen[n] {

@@ -50,7 +50,7 @@ work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 
-pkgs=systemd-sysv,udev,dbus,kmod,procps,busybox-static,openssh-server,openssh-sftp-server
+pkgs=systemd-sysv,udev,dbus,kmod,procps,sudo,busybox-static,openssh-server,openssh-sftp-server
 pkgs+=,iproute2,iptables,nftables,iputils-ping,docker.io,ifupdown,netplan.io
 debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 	{ tail -30 "$work/debootstrap.log" >&2; exit 1; }
@@ -58,12 +58,21 @@ log "debootstrap done after $(($(date +%s) - start))s"
 
 # The kernel package is unpacked aside (its ./lib would replace the rootfs's
 # merged-/usr symlink) and only its modules go in.
-(cd "$work" && apt-get download "$pkg" >/dev/null 2>&1)
+if ! (cd "$work" && apt-get download "$pkg" >/dev/null 2>&1); then
+	log "apt-get download $pkg failed; refreshing apt lists and retrying"
+	apt-get update -qq >&2
+	(cd "$work" && apt-get download "$pkg" >&2)
+fi
 dpkg -x "$work/$pkg"_*.deb "$work/kernel"
 mv "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
 mkdir -p "$root/usr/lib/modules"
 mv "$work/kernel/lib/modules/$kver" "$root/usr/lib/modules/"
 chroot "$root" depmod "$kver"
+
+# "admin": a user with passwordless sudo, for push's become = true.
+chroot "$root" useradd -m -u 1000 -s /bin/bash admin
+echo 'admin ALL=(ALL) NOPASSWD:ALL' >"$root/etc/sudoers.d/lab-admin"
+chmod 0440 "$root/etc/sudoers.d/lab-admin"
 
 # Identity comes per VM (initramfs unpacks it): no shared host keys or ids.
 rm -f "$root"/etc/ssh/ssh_host_*

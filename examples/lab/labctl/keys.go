@@ -36,11 +36,15 @@ func writeIdentities(dir topology.Dir) error {
 		if err := os.WriteFile(dir.Identity(vm.Name), tar, 0o600); err != nil {
 			return fmt.Errorf("write identity of %s: %w", vm.Name, err)
 		}
-		line, err := labssh.KnownHostsLine(vm.KnownHostsName(), hostPub)
-		if err != nil {
-			return err
+		// As seen through the host's port, and on the LAN (through lab-gw
+		// as a jump host).
+		for _, name := range []string{vm.KnownHostsName(), vm.LANAddr} {
+			line, err := labssh.KnownHostsLine(name, hostPub)
+			if err != nil {
+				return err
+			}
+			known = append(known, line)
 		}
-		known = append(known, line)
 	}
 	if err := os.WriteFile(dir.KnownHosts(), []byte(strings.Join(known, "\n")+"\n"), 0o644); err != nil {
 		return fmt.Errorf("write known_hosts: %w", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/kasmfleet/push/examples/lab/topology"
@@ -41,6 +42,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "labctl: the lab needs root (bridges, taps, qemu); run it as root")
 		os.Exit(1)
 	}
+	closeInheritedFiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
@@ -58,5 +60,19 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "labctl:", err)
 		os.Exit(1)
+	}
+}
+
+// closeInheritedFiles keeps files labctl inherited (say, a lock held by
+// flock(1) around lab.sh) from passing on to the long-lived qemu and vcsim.
+func closeInheritedFiles() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
 	}
 }
