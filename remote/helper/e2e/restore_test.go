@@ -20,11 +20,11 @@ func TestSurvivesDockerRestartAndReboot(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	spec := r.spec()
 	added := fmt.Sprintf("198.51.100.20%d", r.n)
-	spec.Bridges = append(spec.Bridges, proto.BridgeNetwork{Name: "z_custom_b", Bridge: "z_custom_b", Subnet: "172.20.0.0/16",
+	spec.Bridges = append(spec.Bridges, proto.BridgeNetwork{Name: "z_custom_b", Bridge: "z_custom_b", Subnet: "10.20.0.0/16",
 		SourceIP: added, AddAddress: added + "/24", VerifyURL: "http://198.51.100.1:8080/"})
-	t.Cleanup(func() {
-		r.exec(testContext(t, time.Minute), "ip addr del "+added+"/24 dev eth2 2>/dev/null", nil)
-	})
+	unadd := "ip addr del " + added + "/24 dev eth2 2>/dev/null; true"
+	r.sh(ctx, unadd) // Reset does not know push's added addresses
+	t.Cleanup(func() { r.exec(testContext(t, time.Minute), unadd, nil) })
 	res := r.apply(ctx, spec)
 	if k := actionKinds(res); k["done add-address"] != 1 {
 		t.Fatalf("apply did not add %s:\n%s", added, actionsText(res))

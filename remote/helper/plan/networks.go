@@ -9,16 +9,22 @@ import (
 	"github.com/kasmfleet/push/remote/proto"
 )
 
-// Desired is every network the spec wants, VLAN networks first.
+// Desired is every network the spec wants: VLAN networks, then bridges
+// with a subnet of their own, then bridges whose subnet Docker picks (so
+// that Docker cannot pick one a later network of the spec needs).
 func Desired(spec proto.HostSpec, trunkNIC string) []docker.Network {
-	var out []docker.Network
+	var out, chosen []docker.Network
 	for _, v := range spec.VLANs {
 		out = append(out, docker.FromVLAN(v, trunkNIC, spec.Agent))
 	}
 	for _, b := range spec.Bridges {
-		out = append(out, docker.FromBridge(b, spec.Agent))
+		if b.Subnet == "" {
+			chosen = append(chosen, docker.FromBridge(b, spec.Agent))
+		} else {
+			out = append(out, docker.FromBridge(b, spec.Agent))
+		}
 	}
-	return out
+	return append(out, chosen...)
 }
 
 func (p *planner) networks() {
