@@ -11,7 +11,7 @@ defaults {
 vsphere "lab" {
   url        = "https://127.0.0.1:8989/sdk"
   username   = "lab"
-  password   = file("state/vsphere-password")
+  password   = file("state/vsphere-password", "") # written by make lab-up
   datacenter = "Lab"
   ca_file    = "state/vcsim-ca.pem"
 }
