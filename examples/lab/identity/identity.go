@@ -50,6 +50,7 @@ func Tar(in Input) ([]byte, error) {
 		"etc/ssh/ssh_host_ed25519_key":               file(0o600, string(in.HostKeyPEM)),
 		"etc/ssh/ssh_host_ed25519_key.pub":           file(0o644, string(in.HostKeyPub)),
 		"root/.ssh/authorized_keys":                  file(0o600, string(in.AuthorizedKey)),
+		"home/admin/.ssh/authorized_keys":            {uid: AdminUID, mode: 0o600, body: string(in.AuthorizedKey)},
 		"etc/systemd/system/multi-user.target.wants": {mode: 0o755, dir: true},
 	}
 	var err error

@@ -60,7 +60,7 @@ func TestTarPerFlavour(t *testing.T) {
 		t.Run(tt.vm.Name, func(t *testing.T) {
 			got := entries(t, tt.vm)
 			for _, p := range append([]string{"etc/hostname", "etc/lab-identity", "etc/machine-id",
-				"etc/ssh/ssh_host_ed25519_key", "root/.ssh/authorized_keys"}, tt.present...) {
+				"etc/ssh/ssh_host_ed25519_key", "root/.ssh/authorized_keys", "home/admin/.ssh/authorized_keys"}, tt.present...) {
 				if got[p] == nil {
 					t.Errorf("missing %s", p)
 				}
@@ -68,6 +68,11 @@ func TestTarPerFlavour(t *testing.T) {
 			for _, p := range tt.absent {
 				if got[p] != nil {
 					t.Errorf("unexpected %s", p)
+				}
+			}
+			for _, p := range []string{"home/admin/", "home/admin/.ssh/", "home/admin/.ssh/authorized_keys"} {
+				if h := got[p]; h == nil || h.Uid != AdminUID || h.Gid != AdminUID {
+					t.Errorf("%s is not admin's: %v", p, h)
 				}
 			}
 			for p, mode := range map[string]int64{"etc/ssh/ssh_host_ed25519_key": 0o600, "root/": 0o700, "root/.ssh/": 0o700} {
