@@ -115,7 +115,8 @@ func (n Net) withLowerLinks(names []string) []string {
 				}
 				continue
 			}
-			if p, ok := byIndex[a.ParentIndex]; ok && a.ParentIndex != a.Index {
+			// A veth's "parent" is its peer, not a device under it.
+			if p, ok := byIndex[a.ParentIndex]; ok && a.ParentIndex != a.Index && sharesMAC(l.Type()) {
 				out = append(out, p)
 			}
 		}
