@@ -83,7 +83,9 @@ for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_al
 	e2scrub_reap.service fstrim.timer man-db.timer systemd-networkd-wait-online.service \
 	ifupdown-wait-online.service getty@tty1.service systemd-timesyncd.service \
 	systemd-pstore.service systemd-logind.service systemd-binfmt.service \
-	proc-sys-fs-binfmt_misc.automount; do
+	proc-sys-fs-binfmt_misc.automount modprobe@dm_mod.service modprobe@loop.service \
+	modprobe@fuse.service modprobe@drm.service sys-kernel-debug.mount sys-kernel-tracing.mount \
+	dev-hugepages.mount sys-fs-fuse-connections.mount; do
 	ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
 # Every VM starts with the network service of its flavour disabled; its

@@ -32,7 +32,7 @@ func (i Image) file(name string) string { return filepath.Join(string(i), name) 
 // CmdLine is the kernel command line of every lab VM.
 // AppArmor is off: the image has no apparmor_parser, which Docker would
 // need to run containers on a kernel with AppArmor enabled.
-const CmdLine = "console=ttyS0 root=/dev/vda rw net.ifnames=0 apparmor=0 panic=-1 systemd.show_status=auto"
+const CmdLine = "console=ttyS0 root=/dev/vda rw net.ifnames=0 apparmor=0 panic=-1 quiet systemd.show_status=auto"
 
 // Args is the qemu command line of vm.
 func Args(img Image, dir topology.Dir, vm topology.VM) []string {
