@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
@@ -94,12 +95,28 @@ func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl 
 
 // createNetwork creates n and, for a VLAN network, checks that Docker
 // made the VLAN sub-interface (push never makes it itself: Docker then
-// would not own it, and the seed warns this breaks things).
+// would not own it, and the seed warns this breaks things). The trunk is
+// set up again just before: Docker refuses a parent whose link is down,
+// and something else (an interrupted earlier create that Docker rolls
+// back, a network manager) may have taken it down since planning.
 func (h *Helper) createNetwork(ctx context.Context, n docker.Network, cl *docker.Client) error {
-	if _, err := cl.Create(ctx, n); err != nil {
+	parent := n.Options[docker.OptParent]
+	trunk, _, _ := strings.Cut(parent, ".")
+	if trunk != "" {
+		if err := h.cfg.Net.SetUp(trunk); err != nil {
+			return err
+		}
+	}
+	_, err := cl.Create(ctx, n)
+	if err != nil && trunk != "" && strings.Contains(err.Error(), "network is down") {
+		if err := h.cfg.Net.SetUp(trunk); err != nil {
+			return err
+		}
+		_, err = cl.Create(ctx, n)
+	}
+	if err != nil {
 		return err
 	}
-	parent := n.Options[docker.OptParent]
 	if parent == "" {
 		return nil
 	}
