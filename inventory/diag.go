@@ -15,4 +15,6 @@ func warningDiag(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
 }
 
 // pos renders where a range starts, as file:line:column.
-func pos(r hcl.Range) string { return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column) }
+func pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
