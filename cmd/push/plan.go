@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/proto"
+	"github.com/kasmfleet/push/remote/vsphere"
 )
 
 func runPlan(ctx context.Context, io stdio, args []string) int {
@@ -42,7 +42,7 @@ func runPlan(ctx context.Context, io stdio, args []string) int {
 func printDesired(w io.Writer, d playbooks.Desired) {
 	for _, v := range d.VSphere {
 		fmt.Fprintf(w, "vSphere %s (%s, datacenter %s)\n", v.Server, or(v.URL, "URL from GOVC_URL"), or(v.Datacenter, "default"))
-		fmt.Fprintf(w, "  port group %s on switch %s: VLAN trunk %s\n", v.PortGroup, v.Switch, ranges(v.VLANs))
+		fmt.Fprintf(w, "  port group %s on switch %s: VLAN trunk %s\n", v.PortGroup, v.Switch, vsphere.FormatRanges(v.VLANs))
 		for _, vm := range v.VMs {
 			fmt.Fprintf(w, "  VM %s: a vmxnet3 NIC on %s, connected at power-on\n", vm.VM, v.PortGroup)
 		}
@@ -84,16 +84,6 @@ func egressText(b proto.BridgeNetwork) string {
 	return "masqueraded by Docker"
 }
 
-func ranges(rs []proto.Range) string {
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = fmt.Sprint(r.Start)
-		if r.End != r.Start {
-			parts[i] += fmt.Sprintf("-%d", r.End)
-		}
-	}
-	return strings.Join(parts, ", ")
-}
 
 func or(s, alt string) string {
 	if s == "" {
