@@ -54,6 +54,7 @@ type Lab struct {
 var (
 	lockOnce sync.Once
 	lockErr  error
+	lockFile *os.File // referenced so that it is never collected (and closed)
 )
 
 // Require returns the running lab, or skips t (fails it in CI) when there
@@ -68,9 +69,8 @@ func Require(t testing.TB) *Lab {
 	if _, err := os.Stat(dir.LabJSON()); err != nil {
 		needs.Skip(t, fmt.Sprintf("lab not running: make lab-up (%v)", err))
 	}
-	lockOnce.Do(func() { lockErr = lock(dir.Lock()) })
-	if lockErr != nil {
-		t.Fatalf("lab lock: %v", lockErr)
+	if err := holdLock(dir.Lock()); err != nil {
+		t.Fatalf("lab lock: %v", err)
 	}
 	// Read the state only with the lock held: whoever held it may have
 	// restarted the lab.
@@ -86,17 +86,24 @@ func Require(t testing.TB) *Lab {
 	return l
 }
 
-// lock takes the lab's exclusive lock and keeps it until the process exits.
-func lock(path string) error {
+// holdLock takes the lab lock once per process and keeps it.
+func holdLock(path string) error {
+	lockOnce.Do(func() { lockFile, lockErr = lock(path) })
+	return lockErr
+}
+
+// lock takes the lab's exclusive lock. The lock lasts as long as the
+// returned file stays open: until the process exits.
+func lock(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("open lock: %w", err)
+		return nil, fmt.Errorf("open lock: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
-		return fmt.Errorf("flock %s: %w", path, err)
+		return nil, fmt.Errorf("flock %s: %w", path, err)
 	}
-	return nil // f stays open: the lock lives as long as the process
+	return f, nil
 }
 
 // Open reads the lab's state without taking the lock.
