@@ -102,11 +102,17 @@ func wait(ctx context.Context, t *testing.T, task *object.Task, err error) {
 	}
 }
 
-// addPortgroup creates a trunk port group and removes it at cleanup.
+// addPortgroup finds or creates a trunk port group; one it created goes at
+// cleanup. (push's own tests may have left kasm-trunk behind: making it is
+// what push apply does.)
 func addPortgroup(ctx context.Context, t *testing.T, f *find.Finder, dvs *object.DistributedVirtualSwitch, name string) *object.DistributedVirtualPortgroup {
 	t.Helper()
-	if _, err := f.Network(ctx, name); err == nil {
-		t.Fatalf("port group %s exists already; a test left it behind", name)
+	if n, err := f.Network(ctx, name); err == nil {
+		pg, ok := n.(*object.DistributedVirtualPortgroup)
+		if !ok {
+			t.Fatalf("%s is a %T, not a distributed port group", name, n)
+		}
+		return pg
 	}
 	spec := types.DVPortgroupConfigSpec{
 		Name:     name,

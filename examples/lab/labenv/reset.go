@@ -11,8 +11,8 @@ import (
 const resetScript = `
 for n in $(docker network ls -q --filter label=com.kasmfleet.push.managed=true) \
          $(docker network ls --format '{{.Name}}' | grep '^z_'); do
-	docker ps -aq --filter network="$n" | xargs -r docker rm -f >/dev/null
-	docker network rm "$n" >/dev/null
+	docker ps -aq --filter network="$n" | xargs -r docker rm -f >/dev/null 2>&1
+	docker network rm "$n" >/dev/null 2>&1
 done
 nft delete table ip push 2>/dev/null
 if [ -e /etc/systemd/system/push-restore.service ]; then

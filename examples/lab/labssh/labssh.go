@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -96,12 +97,24 @@ func RunOn(ctx context.Context, cl *ssh.Client, cmd string) (string, error) {
 	case <-ctx.Done():
 		s.Close()
 		cl.Close()
-		return stdout.String(), fmt.Errorf("run %q: %w", cmd, ctx.Err())
+		return stdout.String(), fmt.Errorf("run %q: %w", short(cmd), ctx.Err())
 	}
 	if err != nil {
-		return stdout.String(), fmt.Errorf("run %q: %w: %s", cmd, err, bytes.TrimSpace(stderr.Bytes()))
+		return stdout.String(), fmt.Errorf("run %q: %w: %s", short(cmd), err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return stdout.String(), nil
+}
+
+// short is cmd for an error message: its first line, at most 100 bytes.
+func short(cmd string) string {
+	cmd = strings.TrimSpace(cmd)
+	if i := strings.IndexByte(cmd, '\n'); i >= 0 {
+		cmd = cmd[:i] + " ..."
+	}
+	if len(cmd) > 100 {
+		cmd = cmd[:100] + "..."
+	}
+	return cmd
 }
 
 // NewKey makes an ed25519 key: the private key in OpenSSH PEM form and the
