@@ -69,7 +69,7 @@ func Require(t testing.TB) *Lab {
 	if _, err := os.Stat(dir.LabJSON()); err != nil {
 		needs.Skip(t, fmt.Sprintf("lab not running: make lab-up (%v)", err))
 	}
-	if err := holdLock(dir.Lock()); err != nil {
+	if err := holdLock(dir.Lock(), func() { t.Logf("waiting for %s: another test process uses the lab", dir.Lock()) }); err != nil {
 		t.Fatalf("lab lock: %v", err)
 	}
 	// Read the state only with the lock held: whoever held it may have
@@ -86,20 +86,26 @@ func Require(t testing.TB) *Lab {
 	return l
 }
 
-// holdLock takes the lab lock once per process and keeps it.
-func holdLock(path string) error {
-	lockOnce.Do(func() { lockFile, lockErr = lock(path) })
+// holdLock takes the lab lock once per process and keeps it; waiting is
+// called first if another process holds it.
+func holdLock(path string, waiting func()) error {
+	lockOnce.Do(func() { lockFile, lockErr = lock(path, waiting) })
 	return lockErr
 }
 
 // lock takes the lab's exclusive lock. The lock lasts as long as the
 // returned file stays open: until the process exits.
-func lock(path string) (*os.File, error) {
+func lock(path string, waiting func()) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		waiting()
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	}
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("flock %s: %w", path, err)
 	}
