@@ -55,7 +55,7 @@ demo: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./remote/ssh ./remote/vsphere
 
-lab-up: build
+lab-up:
 	examples/lab/lab.sh up
 
 lab-down:
