@@ -114,7 +114,7 @@ func (h *Helper) createNetwork(ctx context.Context, n docker.Network, cl *docker
 		}
 		_, err = cl.Create(ctx, n)
 	}
-	if err != nil {
+	if err != nil && !sameExists(ctx, cl, n) {
 		return err
 	}
 	if parent == "" {
@@ -126,6 +126,14 @@ func (h *Helper) createNetwork(ctx context.Context, n docker.Network, cl *docker
 		return fmt.Errorf("docker created network %s but not its parent %s", n.Name, parent)
 	}
 	return nil
+}
+
+// sameExists reports whether Docker now has a network named like n that
+// matches it: a create of an earlier, killed run that Docker finished
+// after the kill, or one racing with ours. Creating is then done.
+func sameExists(ctx context.Context, cl *docker.Client, n docker.Network) bool {
+	got, err := cl.Inspect(ctx, n.Name)
+	return err == nil && got.Managed() && len(docker.Diff(n, got)) == 0
 }
 
 func (h *Helper) installUnit(ctx context.Context) error {
