@@ -84,7 +84,6 @@ func egressText(b proto.BridgeNetwork) string {
 	return "masqueraded by Docker"
 }
 
-
 func or(s, alt string) string {
 	if s == "" {
 		return alt
