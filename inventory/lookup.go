@@ -21,5 +21,8 @@ func (v *validator) bridgeNamed(name string) *Bridge { return named(v.inv.Bridge
 // VSphere returns the vsphere block named name, or nil.
 func (inv *Inventory) VSphere(name string) *VSphere { return named(inv.VSpheres, name) }
 
+// Group returns the group named name, or nil.
+func (inv *Inventory) Group(name string) *Group { return named(inv.Groups, name) }
+
 // Agent returns the agent named name, or nil.
 func (inv *Inventory) Agent(name string) *Agent { return named(inv.Agents, name) }

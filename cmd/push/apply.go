@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type fleetRun struct {
 	f     fleetFlags
 	files []string
 	inv   *inventory.Inventory
+	want  playbooks.Desired
 	hosts []playbooks.Host
 	opts  runner.Options
 	log   *os.File
@@ -61,7 +63,7 @@ func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string)
 	defer release()
 	r.opts.Stop = stop
 
-	if specs := limitVMs(playbooks.Desire(r.inv).VSphere, r.hosts); len(specs) > 0 {
+	if specs := limitVMs(r.want.VSphere, r.hosts); len(specs) > 0 {
 		r.vs = vsphereStep(ctx, io, r.inv, mode, specs)
 		if mode != playbooks.ModeCheck {
 			for _, o := range r.vs {
@@ -95,8 +97,8 @@ func (r *fleetRun) prepare() int {
 	if !ok {
 		return exitFailed
 	}
-	r.inv = inv
-	hosts, err := limitHosts(inv, playbooks.Desire(inv).Hosts, r.f.limit)
+	r.inv, r.want = inv, playbooks.Desire(inv)
+	hosts, err := limitHosts(inv, r.want.Hosts, r.f.limit)
 	if err != nil {
 		fmt.Fprintf(r.io.err, "push: %v\n", err)
 		return exitUsage
@@ -204,7 +206,7 @@ func (r *fleetRun) reportCheck() int {
 	if r.f.asJSON {
 		werr = errors.Join(werr, driftreport.WriteJSON(r.io.out, rep))
 	} else {
-		werr = errors.Join(werr, driftreport.WriteText(r.io.out, rep, r.io.color && r.io.tty))
+		werr = errors.Join(werr, driftreport.WriteText(r.io.out, rep, r.io.color))
 	}
 	if werr != nil {
 		fmt.Fprintf(r.io.err, "push: %v\n", werr)
@@ -219,7 +221,7 @@ func (r *fleetRun) reportCheck() int {
 
 // writeFile writes a report atomically, so a reader never sees half.
 func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".push-report-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".push-report-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -233,13 +235,6 @@ func writeFile(path string, write func(io.Writer) error) error {
 	}
 	os.Chmod(tmp.Name(), 0o644)
 	return os.Rename(tmp.Name(), path)
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndex(path, "/"); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
 
 // limitVMs keeps, in each vSphere spec, only the VMs of hosts; a spec

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ func limitHosts(inv *inventory.Inventory, hosts []playbooks.Host, limit string) 
 	var pats []string
 	for _, p := range strings.Split(limit, ",") {
 		p = strings.TrimSpace(p)
-		if g := groupNamed(inv, p); g != nil {
+		if g := inv.Group(p); g != nil {
 			pats = append(pats, g.Agents...)
 			continue
 		}
@@ -105,15 +106,6 @@ func limitHosts(inv *inventory.Inventory, hosts []playbooks.Host, limit string) 
 		return nil, fmt.Errorf("--limit %q matches no agent", limit)
 	}
 	return out, nil
-}
-
-func groupNamed(inv *inventory.Inventory, name string) *inventory.Group {
-	for _, g := range inv.Groups {
-		if g.Name == name {
-			return g
-		}
-	}
-	return nil
 }
 
 // interrupts turns the first interrupt into a graceful stop and the
@@ -152,12 +144,12 @@ func sshOptions(io stdio, f *fleetFlags) ssh.Options {
 func logFile(io stdio, mode playbooks.Mode) (*os.File, error) {
 	dir := io.getenv("XDG_STATE_HOME")
 	if dir == "" {
-		dir = path.Join(io.getenv("HOME"), ".local", "state")
+		dir = filepath.Join(io.getenv("HOME"), ".local", "state")
 	}
-	dir = path.Join(dir, "push", "logs")
+	dir = filepath.Join(dir, "push", "logs")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create log folder: %w", err)
 	}
 	name := fmt.Sprintf("%s-%s.log", mode, time.Now().UTC().Format("20060102T150405.000Z"))
-	return os.OpenFile(path.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	return os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 }

@@ -156,8 +156,14 @@ func TestLabStoppedVMAndInterrupt(t *testing.T) {
 	}
 
 	interrupt := make(chan os.Signal, 1)
-	go func() {
-		time.Sleep(500 * time.Millisecond) // the first host is in flight
+	go func() { // interrupt once the first host's helper runs, not before
+		deadline := time.Now().Add(2 * time.Minute)
+		for time.Now().Before(deadline) {
+			if _, err := lab.Run(ctx, "kasm-agent-1", "pgrep -f '[/]var/lib/push/bin/push-helper-'"); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		interrupt <- os.Interrupt
 	}()
 	r = pushLab(t, interrupt, "apply", "--limit", "kasm-agent-1,kasm-agent-2", "--batch", "1", inv)

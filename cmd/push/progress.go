@@ -93,14 +93,14 @@ func (p *jsonProgress) finish() {}
 // liveProgress redraws a small view of the fleet on a terminal: the
 // batch, done and failed counts, and what each host in flight is doing.
 type liveProgress struct {
-	w                   io.Writer
-	color               bool
-	batches, batch      int
-	done, failed, other int
-	steps               map[string]string // hosts in flight → step
-	failures            []string
-	lines               int
-	last                time.Time
+	w                     io.Writer
+	color                 bool
+	batches, batch        int
+	done, failed, aborted int
+	steps                 map[string]string // hosts in flight → step
+	failures              []string
+	lines                 int
+	last                  time.Time
 }
 
 func (p *liveProgress) event(e runner.Event) {
@@ -118,7 +118,7 @@ func (p *liveProgress) event(e runner.Event) {
 			p.failed++
 			p.failures = append(p.failures, fmt.Sprintf("%s: %v", e.Host, e.Err))
 		default:
-			p.other++
+			p.aborted++
 		}
 	}
 	if e.Kind == runner.EventBatch || e.Kind == runner.EventEnd || e.Kind == runner.EventHostEnd || time.Since(p.last) > 100*time.Millisecond {
@@ -136,8 +136,8 @@ func (p *liveProgress) draw() {
 	if p.color && p.failed > 0 {
 		red, reset = "\x1b[31m", "\x1b[0m"
 	}
-	lines := []string{fmt.Sprintf("batch %d/%d   done %d   %sfailed %d%s   in flight %d",
-		p.batch, p.batches, p.done, red, p.failed, reset, len(p.steps))}
+	lines := []string{fmt.Sprintf("batch %d/%d   done %d   %sfailed %d%s   aborted %d   in flight %d",
+		p.batch, p.batches, p.done, red, p.failed, reset, p.aborted, len(p.steps))}
 	hosts := make([]string, 0, len(p.steps))
 	for h := range p.steps {
 		hosts = append(hosts, h)
