@@ -39,13 +39,16 @@ func (p *planner) networks() {
 		got, exists := p.obs.Networks[want.Name]
 		if !exists {
 			s := Step{Action: proto.Action{Kind: proto.ActCreateNetwork, Target: want.Name,
-				Summary: "create Docker network " + want.Name + " (" + Describe(want) + ")"}, Needs: needs, Network: &want}
+				Summary:  "create Docker network " + want.Name + " (" + Describe(want) + ")",
+				Expected: Describe(want), Actual: Absent}, Needs: needs, Network: &want}
 			p.add(s)
 			continue
 		}
 		diff := docker.Diff(want, got)
+		parentMissing := false
 		if parent := want.Options[docker.OptParent]; parent != "" && len(diff) == 0 && !p.obs.Links[parent] {
 			diff = append(diff, "parent "+parent+" is missing")
+			parentMissing = true
 		}
 		if len(diff) == 0 {
 			continue
@@ -53,6 +56,7 @@ func (p *planner) networks() {
 		s := Step{Action: proto.Action{Kind: proto.ActReplaceNetwork, Target: want.Name, Summary: fmt.Sprintf(
 			"replace Docker network %s (%s): delete and create (%s)", want.Name, strings.Join(diff, "; "), Describe(want))},
 			Needs: needs, Network: &want}
+		s.Expected, s.Actual = networkDrift(want, got, parentMissing)
 		switch {
 		case !got.Managed():
 			s.Outcome = proto.OutcomeRefused
@@ -76,7 +80,8 @@ func (p *planner) networks() {
 	for _, name := range stale {
 		n := p.obs.Networks[name]
 		s := Step{Action: proto.Action{Kind: proto.ActRemoveNetwork, Target: name, Summary: fmt.Sprintf(
-			"remove Docker network %s (%s; created by push, no longer in the spec)", name, Describe(n))}}
+			"remove Docker network %s (%s; created by push, no longer in the spec)", name, Describe(n)),
+			Expected: Absent, Actual: Describe(n), Extra: true}}
 		if len(n.Containers) > 0 {
 			s.Outcome = proto.OutcomeRefused
 			s.Error = "containers attached: " + strings.Join(n.Containers, ", ")

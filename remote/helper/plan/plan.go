@@ -78,13 +78,15 @@ func (p *planner) module() {
 	}
 	if !p.obs.ModuleLoaded {
 		s := Step{Action: proto.Action{Kind: proto.ActLoadModule, Target: Module,
-			Summary: "load kernel module 8021q (VLAN sub-interfaces)"}}
+			Summary:  "load kernel module 8021q (VLAN sub-interfaces)",
+			Expected: Module + " loaded", Actual: "not loaded"}}
 		p.add(s)
 		p.vlanNeeds = append(p.vlanNeeds, s.Key())
 	}
 	if !p.obs.ModulePersisted {
 		p.add(Step{Action: proto.Action{Kind: proto.ActPersistModule, Target: kmod.PersistFile,
-			Summary: "load 8021q at boot: write " + kmod.PersistFile}})
+			Summary:  "load 8021q at boot: write " + kmod.PersistFile,
+			Expected: Module + " loaded at boot", Actual: "in no modules-load.d file nor /etc/modules"}})
 	}
 }
 
@@ -96,24 +98,30 @@ func (p *planner) trunk() {
 	if !p.obs.TrunkPersisted {
 		file := netcfg.File(p.obs.NetConfig)
 		s := Step{Action: proto.Action{Kind: proto.ActPersistTrunk, Target: file, Summary: fmt.Sprintf(
-			"keep trunk NIC %s up with no address at boot: write %s (%s)", nic, file, p.obs.NetConfig)}, Link: nic}
+			"keep trunk NIC %s up with no address at boot: write %s (%s)", nic, file, p.obs.NetConfig),
+			Expected: fmt.Sprintf("%s %s at boot (%s)", nic, trunkWanted, p.obs.NetConfig),
+			Actual:   orDefault(p.obs.TrunkPersistNote, "not configured at boot")}, Link: nic}
 		if p.obs.NetConfig == netcfg.Unknown {
 			s.Target = nic
 			s.Outcome = proto.OutcomeFailed
 			s.Error = "cannot tell how this host configures its network (ifupdown, systemd-networkd, netplan or NetworkManager)"
 			s.Summary = "keep trunk NIC " + nic + " up with no address at boot"
+			s.Expected = nic + " " + trunkWanted + " at boot"
+			s.Actual = orDefault(p.obs.TrunkPersistNote, "cannot tell how this host configures its network")
 		}
 		p.add(s)
 	}
 	if len(p.obs.Trunk.Addrs) > 0 {
 		s := Step{Action: proto.Action{Kind: proto.ActTrunkFlush, Target: nic, Summary: fmt.Sprintf(
-			"remove address%s %s from trunk NIC %s", plural(len(p.obs.Trunk.Addrs)), joinPrefixes(p.obs.Trunk.Addrs), nic)},
+			"remove address%s %s from trunk NIC %s", plural(len(p.obs.Trunk.Addrs)), joinPrefixes(p.obs.Trunk.Addrs), nic),
+			Expected: "no address", Actual: joinPrefixes(p.obs.Trunk.Addrs)},
 			Link: nic, Addrs: p.obs.Trunk.Addrs}
 		p.add(s)
 		p.vlanNeeds = append(p.vlanNeeds, s.Key())
 	}
 	if !p.obs.Trunk.Up {
-		s := Step{Action: proto.Action{Kind: proto.ActTrunkUp, Target: nic, Summary: "bring trunk NIC " + nic + " up"}, Link: nic}
+		s := Step{Action: proto.Action{Kind: proto.ActTrunkUp, Target: nic, Summary: "bring trunk NIC " + nic + " up",
+			Expected: trunkWanted, Actual: trunkDown(p.obs.Trunk.Addrs)}, Link: nic}
 		p.add(s)
 		p.vlanNeeds = append(p.vlanNeeds, s.Key())
 	}
@@ -129,14 +137,16 @@ func (p *planner) addresses() {
 		if _, ok := hostnet.OwnerOf(p.obs.Addresses, pfx.Addr()); ok {
 			continue
 		}
-		s := Step{Action: proto.Action{Kind: proto.ActAddAddress, Target: b.AddAddress}, Addrs: []netip.Prefix{pfx}}
+		s := Step{Action: proto.Action{Kind: proto.ActAddAddress, Target: b.AddAddress, Actual: Absent}, Addrs: []netip.Prefix{pfx}}
 		link, err := hostnet.ConnectedLink(p.obs.Addresses, pfx)
 		if err != nil {
 			s.Summary = fmt.Sprintf("add address %s (SNAT source of %s)", pfx, b.Name)
 			s.Outcome, s.Error = proto.OutcomeFailed, err.Error()
+			s.Expected = fmt.Sprintf("%s on the interface connected to %s", pfx, pfx.Masked())
 		} else {
 			s.Link = link
 			s.Summary = fmt.Sprintf("add address %s to %s (SNAT source of %s, secondary)", pfx, link, b.Name)
+			s.Expected = fmt.Sprintf("%s on %s", pfx, link)
 		}
 		p.add(s)
 	}
@@ -164,7 +174,8 @@ func (p *planner) pruneAddresses() {
 			continue // gone already, or it carries the SSH session
 		}
 		p.add(Step{Action: proto.Action{Kind: proto.ActRemoveAddress, Target: b.AddAddress, Summary: fmt.Sprintf(
-			"remove address %s from %s (push added it for %s, no longer in the spec)", pfx, link, b.Name)},
+			"remove address %s from %s (push added it for %s, no longer in the spec)", pfx, link, b.Name),
+			Expected: Absent, Actual: fmt.Sprintf("%s on %s", pfx.Addr(), link), Extra: true},
 			Link: link, Addrs: []netip.Prefix{pfx}})
 	}
 }
@@ -187,10 +198,16 @@ func joinPrefixes(ps []netip.Prefix) string {
 func (p *planner) boot() {
 	if !p.obs.UnitInstalled || !p.obs.LinkCurrent {
 		p.add(Step{Action: proto.Action{Kind: proto.ActInstallUnit, Target: state.UnitName, Summary: fmt.Sprintf(
-			"install and enable %s (runs %s restore after docker.service at boot)", state.UnitName, state.Link)}})
+			"install and enable %s (runs %s restore after docker.service at boot)", state.UnitName, state.Link),
+			Expected: "installed and enabled, runs this helper", Actual: unitState(p.obs.UnitInstalled, p.obs.LinkCurrent)}})
 	}
 	if !p.obs.AppliedCurrent {
+		actual := "another spec recorded"
+		if p.obs.Applied == nil {
+			actual = "no spec recorded"
+		}
 		p.add(Step{Action: proto.Action{Kind: proto.ActWriteState, Target: state.Applied,
-			Summary: "record this spec in " + state.Applied + " for restore at boot"}})
+			Summary:  "record this spec in " + state.Applied + " for restore at boot",
+			Expected: "this spec recorded", Actual: actual}})
 	}
 }

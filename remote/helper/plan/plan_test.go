@@ -67,19 +67,39 @@ func converged(s proto.HostSpec) Observed {
 	return o
 }
 
-func TestPlanGolden(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		spec func() proto.HostSpec
-		obs  func(o *Observed)
-		opts proto.Options
-	}{
+// planCase is a host's observation changed from converged, planned
+// against a spec changed from spec().
+type planCase struct {
+	name string
+	spec func() proto.HostSpec
+	obs  func(o *Observed)
+	opts proto.Options
+}
+
+// steps plans the case.
+func (tc planCase) steps(t *testing.T) []Step {
+	t.Helper()
+	s := spec()
+	if tc.spec != nil {
+		s = tc.spec()
+	}
+	o := converged(spec())
+	tc.obs(&o)
+	if err := Validate(s); err != nil {
+		t.Fatalf("test spec is invalid: %v", err)
+	}
+	return Plan(s, o, tc.opts)
+}
+
+func planCases() []planCase {
+	return []planCase{
 		{name: "converged", obs: func(o *Observed) {}},
 		{name: "fresh-host", obs: func(o *Observed) {
 			*o = Observed{
-				NetConfig:    netcfg.Networkd,
-				SessionLinks: []string{"eth0"},
-				Trunk:        hostnet.Link{Name: "eth1", Addrs: []netip.Prefix{netip.MustParsePrefix("192.168.1.5/24")}},
+				NetConfig:        netcfg.Networkd,
+				SessionLinks:     []string{"eth0"},
+				Trunk:            hostnet.Link{Name: "eth1", Addrs: []netip.Prefix{netip.MustParsePrefix("192.168.1.5/24")}},
+				TrunkPersistNote: "/etc/systemd/network/10-push-trunk.network is missing or differs",
 				Addresses: []hostnet.Owner{
 					{Link: "eth0", Prefix: netip.MustParsePrefix("10.0.2.15/24")},
 					{Link: "eth2", Prefix: netip.MustParsePrefix("198.51.100.11/24")},
@@ -142,20 +162,57 @@ func TestPlanGolden(t *testing.T) {
 		{name: "unknown-netconfig-and-unit-stale", obs: func(o *Observed) {
 			o.NetConfig = netcfg.Unknown
 			o.TrunkPersisted = false
+			o.TrunkPersistNote = "cannot tell how this host configures its network"
 			o.LinkCurrent = false
 		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+		{name: "trunk-down-not-persisted", obs: func(o *Observed) {
+			o.Trunk.Up = false
+			o.ModulePersisted = false
+			o.TrunkPersisted = false
+			o.TrunkPersistNote = "/etc/network/interfaces does not source /etc/network/interfaces.d/push-trunk"
+			o.UnitInstalled = false
+		}},
+		{name: "trunk-down-with-address", obs: func(o *Observed) {
+			o.Trunk.Up = false
+			o.Trunk.Addrs = []netip.Prefix{netip.MustParsePrefix("192.168.1.5/24"), netip.MustParsePrefix("192.168.2.5/24")}
+			o.ModuleLoaded = false
+		}},
+		{name: "snat-rule-differs", obs: func(o *Observed) {
+			o.SNAT.Rules = []proto.SNATRule{{Subnet: "172.19.0.0/16", Bridge: "z_custom_a", SourceIP: "198.51.100.112"}}
+		}},
+		{name: "snat-bridge-no-longer-sources", opts: proto.Options{Prune: true}, spec: func() proto.HostSpec {
 			s := spec()
-			if tc.spec != nil {
-				s = tc.spec()
-			}
-			o := converged(spec())
-			tc.obs(&o)
-			if err := Validate(s); err != nil {
-				t.Fatalf("test spec is invalid: %v", err)
-			}
-			got := render(Plan(s, o, tc.opts))
+			s.Bridges[0].SourceIP, s.Bridges[0].AddAddress, s.Bridges[0].VerifyURL = "", "", ""
+			return s
+		}, obs: func(o *Observed) {
+			n := o.Networks["z_custom_a"]
+			n.Options = map[string]string{docker.OptBridgeName: "z_custom_a"}
+			o.Networks["z_custom_a"] = n
+			o.AppliedCurrent = false
+		}},
+		{name: "network-fields", obs: func(o *Observed) {
+			n := o.Networks["z_vlan150"]
+			n.Options = map[string]string{docker.OptParent: "eth1.151", docker.OptIPVlanMode: "l3"}
+			n.Gateway = "192.0.2.2"
+			n.Aux = nil
+			o.Networks["z_vlan150"] = n
+			n = o.Networks["z_vlan160"]
+			n.Driver = "ipvlan"
+			n.Options = map[string]string{docker.OptParent: "eth1.160"}
+			o.Networks["z_vlan160"] = n
+			n = o.Networks["z_custom_a"]
+			n.Options = map[string]string{docker.OptBridgeName: "br-1234"}
+			n.Subnet, n.Gateway = "172.20.0.0/16", "172.20.0.1"
+			n.IPRange = "172.20.5.0/24"
+			o.Networks["z_custom_a"] = n
+		}},
+	}
+}
+
+func TestPlanGolden(t *testing.T) {
+	for _, tc := range planCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(tc.steps(t))
 			golden := filepath.Join("testdata", tc.name+".golden")
 			if *update {
 				os.WriteFile(golden, []byte(got), 0o644)
@@ -175,6 +232,10 @@ func render(steps []Step) string {
 	var b strings.Builder
 	for _, s := range steps {
 		fmt.Fprintf(&b, "%-8s %s %s\n    %s\n", s.Outcome, s.Kind, s.Target, s.Summary)
+		fmt.Fprintf(&b, "    expected: %s\n    actual:   %s\n", orDefault(s.Expected, "(empty)"), orDefault(s.Actual, "(empty)"))
+		if s.Extra {
+			fmt.Fprintf(&b, "    extra: no longer in the spec\n")
+		}
 		if s.Error != "" {
 			fmt.Fprintf(&b, "    error: %s\n", s.Error)
 		}

@@ -66,7 +66,8 @@ func (p *planner) snat() {
 		changed = true
 		s := Step{Action: proto.Action{Kind: proto.ActAddSNAT, Target: SNATTarget + " " + b.Name,
 			Summary: fmt.Sprintf("source-NAT %s leaving by any interface but %s to %s (nftables %s)",
-				subnetText(r.Subnet, known), b.Bridge, b.SourceIP, SNATTarget)}}
+				subnetText(r.Subnet, known), b.Bridge, b.SourceIP, SNATTarget),
+			Expected: ruleText(r, known), Actual: rulesOf(p.obs.SNAT.Rules, b.Bridge)}}
 		if _, local := hostnet.OwnerOf(p.obs.Addresses, netip.MustParseAddr(b.SourceIP)); !local && b.AddAddress == "" {
 			s.Outcome = proto.OutcomeFailed
 			s.Error = fmt.Sprintf("source ip %s is not an address of this host (add it, or let push add it with add_address)", b.SourceIP)
@@ -78,8 +79,10 @@ func (p *planner) snat() {
 			continue
 		}
 		changed = true
+		expected, extra := p.wantedRule(r.Bridge, want)
 		p.add(Step{Action: proto.Action{Kind: proto.ActRemoveSNAT, Target: SNATTarget + " " + r.Bridge, Summary: fmt.Sprintf(
-			"remove source-NAT of %s to %s (bridge %s; nftables %s)", r.Subnet, r.SourceIP, r.Bridge, SNATTarget)}})
+			"remove source-NAT of %s to %s (bridge %s; nftables %s)", r.Subnet, r.SourceIP, r.Bridge, SNATTarget),
+			Expected: expected, Actual: ruleText(r, true), Extra: extra}})
 	}
 	if changed || len(want) == 0 {
 		return
@@ -87,7 +90,8 @@ func (p *planner) snat() {
 	if !p.obs.SNAT.ChainOK || p.obs.SNAT.Foreign > 0 {
 		p.add(Step{Action: proto.Action{Kind: proto.ActAddSNAT, Target: SNATTarget, Summary: fmt.Sprintf(
 			"rewrite nftables %s (chain %s is not a srcnat postrouting chain, or holds %d rule(s) push did not write)",
-			SNATTarget, snat.Chain, p.obs.SNAT.Foreign)}})
+			SNATTarget, snat.Chain, p.obs.SNAT.Foreign),
+			Expected: "chain " + snat.Chain + " (srcnat postrouting) with push's rules only", Actual: chainState(p.obs.SNAT)}})
 	}
 }
 
@@ -98,6 +102,17 @@ func (p *planner) ruleFor(b proto.BridgeNetwork, want []proto.SNATRule) (proto.S
 		}
 	}
 	return proto.SNATRule{Bridge: b.Bridge, SourceIP: b.SourceIP}, false
+}
+
+// wantedRule is the text of the rule the spec wants for bridge instead
+// of the one there, or Absent and extra when it wants none.
+func (p *planner) wantedRule(bridge string, want []proto.SNATRule) (text string, extra bool) {
+	for _, b := range p.spec.Bridges {
+		if b.Bridge == bridge && b.SourceIP != "" {
+			return ruleText(p.ruleFor(b, want)), false
+		}
+	}
+	return Absent, true
 }
 
 func subnetText(s string, known bool) string {
