@@ -1,0 +1,88 @@
+// Command bench measures push against Ansible and against the floor (one
+// bare SSH handshake and one no-op exec per host) on the same hosts in
+// the same run, and writes the figures to bench-results/. `make bench`
+// runs it as root; see docs/benchmarks.md.
+//
+//	bench [run] [-n 10,100,300] [-lab auto|yes|no] [-out bench-results]
+//
+// The other verbs are its children, each measured as its own process:
+//
+//	bench push -hosts FILE -mode apply|check [-forks N] [-cpuprofile FILE]
+//	bench floor -hosts FILE [-forks N]
+//	bench wrap -out FILE -- PROGRAM ARGS...
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := dispatch(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func dispatch(ctx context.Context, args []string) error {
+	verb := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		verb, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("bench "+verb, flag.ContinueOnError)
+	switch verb {
+	case "run":
+		sizes := fs.String("n", envOr("BENCH_N", "10,100,300"), "fleet sizes (BENCH_N)")
+		lab := fs.String("lab", envOr("BENCH_LAB", "auto"), "workload 3 on the lab: auto (when it runs), yes, no (BENCH_LAB)")
+		out := fs.String("out", envOr("BENCH_OUT", "bench-results"), "results folder (BENCH_OUT)")
+		strategy := fs.String("strategy", envOr("BENCH_ANSIBLE_STRATEGY", "linear"), "Ansible strategy (BENCH_ANSIBLE_STRATEGY)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		ns, err := parseSizes(*sizes)
+		if err != nil {
+			return err
+		}
+		return runAll(ctx, ns, *lab, *out, *strategy)
+	case "push":
+		hosts := fs.String("hosts", "", "hosts JSON")
+		mode := fs.String("mode", "check", "apply or check")
+		forks := fs.Int("forks", 100, "hosts at once")
+		profile := fs.String("cpuprofile", "", "write a CPU profile")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return pushChild(ctx, *hosts, *mode, *forks, *profile)
+	case "floor":
+		hosts := fs.String("hosts", "", "hosts JSON")
+		forks := fs.Int("forks", 100, "hosts at once")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return floorChild(ctx, *hosts, *forks)
+	case "wrap":
+		out := fs.String("out", "", "the program's stdout")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 || *out == "" {
+			return fmt.Errorf("wrap: -out FILE -- PROGRAM ARGS")
+		}
+		return wrap(ctx, *out, fs.Args())
+	}
+	return fmt.Errorf("unknown verb %q", verb)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
