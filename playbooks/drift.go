@@ -49,12 +49,25 @@ func HostDrift(name string, res *proto.Result, err error) TargetDrift {
 			continue
 		}
 		t.Drifts = append(t.Drifts, Drift{Component: component(a.Kind), Object: a.Target,
-			Expected: a.Expected, Actual: a.Actual, Action: a.Summary, Extra: a.Extra})
+			Expected: a.Expected, Actual: a.Actual, Action: applyWould(a), Extra: a.Extra})
 	}
 	if len(t.Drifts) > 0 {
 		t.Status = Drifted
 	}
 	return t
+}
+
+// applyWould says what push apply would do about a's drift.
+func applyWould(a proto.Action) string {
+	switch {
+	case a.Outcome == proto.OutcomeRefused:
+		return "none, refused: " + a.Error
+	case a.Outcome == proto.OutcomeFailed:
+		return "fail: " + a.Error
+	case a.Extra:
+		return "with --prune: " + a.Summary
+	}
+	return a.Summary
 }
 
 // component names the part of the host an action touches.

@@ -55,6 +55,12 @@ func TestRequest(t *testing.T) {
 			t.Errorf("%s request %+v: want a plan without verify", m, r)
 		}
 	}
+	if r := Request(ModeCheck, h, RunOptions{}); !r.Options.Prune {
+		t.Error("check request without prune: extra objects would go unreported")
+	}
+	if r := Request(ModePlan, h, RunOptions{}); r.Options.Prune {
+		t.Error("plan request with prune the user did not ask for")
+	}
 }
 
 func TestJudge(t *testing.T) {
@@ -76,6 +82,9 @@ func TestJudge(t *testing.T) {
 		{"bare failure", ModeApply, proto.Result{}, 1, "status 1"},
 		{"plan pending", ModePlan, proto.Result{Actions: []proto.Action{pending}}, 2, ""},
 		{"check pending", ModeCheck, proto.Result{Actions: []proto.Action{pending}}, 2, ""},
+		{"check finds a refusal", ModeCheck, proto.Result{Actions: []proto.Action{refused}}, 2, ""},
+		{"plan refused", ModePlan, proto.Result{Actions: []proto.Action{refused}}, 2, "containers attached"},
+		{"check helper error", ModeCheck, proto.Result{Error: "docker is not running"}, 1, "docker is not running"},
 		{"apply left changes pending", ModeApply, proto.Result{}, 2, "status 2"},
 	}
 	for _, tc := range tests {
@@ -89,12 +98,17 @@ func TestJudge(t *testing.T) {
 func TestHostDrift(t *testing.T) {
 	res := &proto.Result{Actions: []proto.Action{
 		{Kind: proto.ActTrunkUp, Target: "eth1", Summary: "bring trunk NIC eth1 up", Outcome: proto.OutcomePending, Expected: "up", Actual: "down"},
-		{Kind: proto.ActReplaceNetwork, Target: "z_vlan150", Summary: "replace", Outcome: proto.OutcomeRefused},
+		{Kind: proto.ActReplaceNetwork, Target: "z_vlan150", Summary: "replace", Outcome: proto.OutcomeRefused, Error: "not created by push"},
 		{Kind: proto.ActRemoveNetwork, Target: "z_old", Summary: "remove", Outcome: proto.OutcomePending, Extra: true},
 	}}
 	d := HostDrift("a", res, nil)
 	if d.Status != Drifted || len(d.Drifts) != 3 || d.Drifts[0].Component != "trunk NIC" || d.Drifts[0].Actual != "down" || !d.Drifts[2].Extra {
-		t.Errorf("drift %+v", d)
+		t.Fatalf("drift %+v", d)
+	}
+	for i, want := range []string{"bring trunk NIC eth1 up", "none, refused: not created by push", "with --prune: remove"} {
+		if d.Drifts[i].Action != want {
+			t.Errorf("drift %d: apply would %q, want %q", i, d.Drifts[i].Action, want)
+		}
 	}
 	if d := HostDrift("a", &proto.Result{}, nil); d.Status != InSync {
 		t.Errorf("no actions: %s, want in sync", d.Status)

@@ -154,6 +154,26 @@ func TestLabStoppedVMAndInterrupt(t *testing.T) {
 	if r.code != exitFailed || !strings.Contains(r.out, "2 done, 1 failed") || !strings.Contains(r.out, "kasm-agent-3: FAILED") {
 		t.Fatalf("apply with a stopped VM: exit %d", r.code)
 	}
+	// Unreachable is unknown, never in sync: exit 1, or 0 when allowed.
+	doc := checkJSON(t, inv, exitFailed)
+	for _, tg := range doc.Targets {
+		want := "in-sync"
+		if tg.Name == "kasm-agent-3" {
+			want = "unknown"
+			if !strings.Contains(tg.Error, "127.0.0.1:2203") {
+				t.Errorf("kasm-agent-3: error %q does not say where push tried", tg.Error)
+			}
+		}
+		if tg.Status != want {
+			t.Errorf("check with a stopped VM: %s is %s, want %s", tg.Name, tg.Status, want)
+		}
+	}
+	if doc.Status != "unknown" {
+		t.Errorf("fleet status %s, want unknown", doc.Status)
+	}
+	if r := pushLab(t, nil, "check", "--allow-unreachable", inv); r.code != exitOK || !strings.Contains(r.out, "1 unknown") {
+		t.Errorf("check --allow-unreachable with a stopped VM: exit %d, want 0 and the unknown host counted", r.code)
+	}
 
 	interrupt := make(chan os.Signal, 1)
 	go func() { // interrupt once the first host's helper runs, not before
