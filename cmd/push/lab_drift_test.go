@@ -30,6 +30,7 @@ type checkDoc struct {
 		Error  string `json:"error"`
 		Drifts []struct {
 			Component, Object, Expected, Actual, Action string
+			Extra                                       bool
 		} `json:"drifts"`
 	} `json:"targets"`
 }
@@ -38,6 +39,7 @@ type checkDoc struct {
 // of component whose object, expected and actual contain these texts.
 type wantDrift struct {
 	target, component, object, expected, actual string
+	extra                                       bool
 }
 
 // TestLabCheckDrift breaks the converged lab by hand, one way at a time,
@@ -64,36 +66,44 @@ func TestLabCheckDrift(t *testing.T) {
 		drift wantDrift
 		// fix is what the admin must do before apply repairs the rest.
 		fix func(ctx context.Context) error
+		// prune: the repair is `push apply --prune`.
+		prune bool
 	}{{
 		name:  "network recreated by push with another ip-range",
 		brk:   labShell(lab, "kasm-agent-1", "docker network rm z_vlan150 && "+recreate("z_vlan150", "192.0.2.96/28", pushLabel)),
-		drift: wantDrift{"kasm-agent-1", "Docker network", "z_vlan150", "ip-range 192.0.2.16/28", "ip-range 192.0.2.96/28"},
+		drift: wantDrift{"kasm-agent-1", "Docker network", "z_vlan150", "ip-range 192.0.2.16/28", "ip-range 192.0.2.96/28", false},
 	}, {
 		// Not push's network: apply refuses to delete it, and check says so.
 		name:  "network recreated by hand with another ip-range",
 		brk:   labShell(lab, "kasm-agent-2", "docker network rm z_vlan150 && "+recreate("z_vlan150", "192.0.2.96/28", "")),
-		drift: wantDrift{"kasm-agent-2", "Docker network", "z_vlan150", "ip-range 192.0.2.32/28", "ip-range 192.0.2.96/28"},
+		drift: wantDrift{"kasm-agent-2", "Docker network", "z_vlan150", "ip-range 192.0.2.32/28", "ip-range 192.0.2.96/28", false},
 		fix:   labShell(lab, "kasm-agent-2", "docker network rm z_vlan150"),
+	}, {
+		// Push's, but no longer in the inventory: extra, removed by --prune.
+		name:  "network the inventory no longer wants",
+		brk:   labShell(lab, "kasm-agent-3", "docker network create --label "+pushLabel+" z_old"),
+		drift: wantDrift{"kasm-agent-3", "Docker network", "z_old", "absent", "bridge", true},
+		prune: true,
 	}, {
 		name:  "SNAT rule deleted",
 		brk:   labShell(lab, "kasm-agent-2", "nft flush chain ip push postrouting"),
-		drift: wantDrift{"kasm-agent-2", "SNAT", "z_custom_a", "198.51.100.112", ""},
+		drift: wantDrift{"kasm-agent-2", "SNAT", "z_custom_a", "198.51.100.112", "", false},
 	}, {
 		name:  "trunk NIC down",
 		brk:   labShell(lab, "kasm-agent-3", "ip link set eth1 down"),
-		drift: wantDrift{"kasm-agent-3", "trunk NIC", "eth1", "up", "down"},
+		drift: wantDrift{"kasm-agent-3", "trunk NIC", "eth1", "up", "down", false},
 	}, {
 		name:  "8021q persistence removed",
 		brk:   labShell(lab, "kasm-agent-1", "rm /etc/modules-load.d/push-8021q.conf"),
-		drift: wantDrift{"kasm-agent-1", "8021q", "push-8021q.conf", "", ""},
+		drift: wantDrift{"kasm-agent-1", "8021q", "push-8021q.conf", "", "", false},
 	}, {
 		name:  "vSphere trunk ranges changed",
 		brk:   func(ctx context.Context) error { return vc.setTrunkRanges(ctx, "kasm-trunk", 150, 155) },
-		drift: wantDrift{"lab/kasm", "port group", "kasm-trunk", "150,160-169", "150-155"},
+		drift: wantDrift{"lab/kasm", "port group", "kasm-trunk", "150,160-169", "150-155", false},
 	}, {
 		name:  "VM trunk NIC removed",
 		brk:   func(ctx context.Context) error { return vc.removeNIC(ctx, "kasm-agent-2", "kasm-trunk") },
-		drift: wantDrift{"lab/kasm", "VM NIC", "kasm-agent-2", "", ""},
+		drift: wantDrift{"lab/kasm", "VM NIC", "kasm-agent-2", "", "", false},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.brk(t.Context()); err != nil {
@@ -105,7 +115,11 @@ func TestLabCheckDrift(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if r := pushLab(t, nil, "apply", inv); r.code != exitOK {
+				args := []string{"apply", inv}
+				if tc.prune {
+					args = []string{"apply", "--prune", inv}
+				}
+				if r := pushLab(t, nil, args...); r.code != exitOK {
 					t.Fatalf("repairing apply: exit %d", r.code)
 				}
 				if doc := checkJSON(t, inv, exitOK); doc.Status != "in-sync" {
@@ -146,7 +160,7 @@ func assertDrift(t *testing.T, doc checkDoc, want wantDrift) {
 			continue
 		}
 		for _, d := range tg.Drifts {
-			if d.Component == want.component && strings.Contains(d.Object, want.object) &&
+			if d.Component == want.component && strings.Contains(d.Object, want.object) && d.Extra == want.extra &&
 				strings.Contains(d.Expected, want.expected) && strings.Contains(d.Actual, want.actual) && d.Action != "" {
 				found = true
 			}
