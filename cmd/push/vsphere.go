@@ -43,7 +43,9 @@ func vsphereOne(ctx context.Context, io stdio, inv *inventory.Inventory, mode pl
 	defer c.Close(context.WithoutCancel(ctx))
 	if mode == playbooks.ModeApply {
 		rep, err := c.Apply(ctx, spec, func(e vsphere.Event) {
-			fmt.Fprintf(io.err, "vsphere %s: %s: %s\n", spec.Server, e.Object, e.Message)
+			if line := vsphereEventLine(spec.Server, e); line != "" {
+				fmt.Fprintln(io.err, line)
+			}
 		})
 		o.changes, o.nics, o.changed, o.err = rep.Changes, rep.NICs, rep.Changed(), err
 		return o
@@ -102,4 +104,20 @@ func withMACs(hosts []playbooks.Host, m map[string]string) (out []playbooks.Host
 		out = append(out, playbooks.WithTrunkMAC(h, m[h.Name]))
 	}
 	return out, missing
+}
+
+// vsphereEventLine is one progress line for e: the action as it starts
+// and its outcome as it ends; a task's intermediate progress is left out
+// ("" when the event gets no line).
+func vsphereEventLine(server string, e vsphere.Event) string {
+	prefix := "vsphere " + server + ": " + e.Object + ": "
+	switch {
+	case e.Outcome == proto.OutcomeDone:
+		return prefix + "done"
+	case e.Outcome != "":
+		return prefix + string(e.Outcome) + ": " + e.Message
+	case e.Percent == 0:
+		return prefix + e.Message
+	}
+	return ""
 }

@@ -15,7 +15,7 @@ import (
 type Event struct {
 	Object  string        `json:"object"`
 	Message string        `json:"message"`
-	Percent int           `json:"percent,omitempty"` // task progress, 0-100
+	Percent int           `json:"percent,omitempty"` // task progress 1-100; 0 as an action starts
 	Outcome proto.Outcome `json:"outcome,omitempty"`
 }
 
@@ -46,7 +46,7 @@ func wait(ctx context.Context, t *object.Task, obj, what string, em *emitter) er
 		last := -1
 		for r := range ch {
 			p := int(r.Percentage())
-			if r.Error() == nil && p != last {
+			if r.Error() == nil && p != last && p > 0 { // 0%: the action starting, said already
 				last = p
 				em.emit(Event{Object: obj, Message: what, Percent: p})
 			}
