@@ -142,10 +142,19 @@ func describeFound(n docker.Network) string {
 	return Describe(n)
 }
 
-// optionOrder is the order options are named in: the parent first.
-var optionOrder = map[string]int{
-	docker.OptParent: 1, docker.OptIPVlanMode: 2, docker.OptMacvlanMode: 2,
-	docker.OptBridgeName: 3, docker.OptMasquerade: 4,
+// optionRank orders options as they are named: the parent first.
+func optionRank(key string) int {
+	switch key {
+	case docker.OptParent:
+		return 1
+	case docker.OptIPVlanMode, docker.OptMacvlanMode:
+		return 2
+	case docker.OptBridgeName:
+		return 3
+	case docker.OptMasquerade:
+		return 4
+	}
+	return 5
 }
 
 func optionKeys(opts map[string]string) []string {
@@ -154,15 +163,8 @@ func optionKeys(opts map[string]string) []string {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
-		oi, oj := optionOrder[keys[i]], optionOrder[keys[j]]
-		if oi == 0 {
-			oi = len(optionOrder) + 1
-		}
-		if oj == 0 {
-			oj = len(optionOrder) + 1
-		}
-		if oi != oj {
-			return oi < oj
+		if ri, rj := optionRank(keys[i]), optionRank(keys[j]); ri != rj {
+			return ri < rj
 		}
 		return keys[i] < keys[j]
 	})
