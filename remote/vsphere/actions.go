@@ -69,10 +69,50 @@ func numericRanges(rs []proto.Range) []types.NumericRange {
 	return out
 }
 
+// attachment is what backs a trunk NIC: a distributed port group (by
+// key) or a standard port group (by name). The zero value matches nothing.
+type attachment struct {
+	switchName, switchUUID, portgroupKey string                        // distributed
+	network                              string                        // standard: the port group's name
+	networkRef                           *types.ManagedObjectReference // standard, when known
+}
+
+func distributedAttachment(sw Switch, pg *PortGroup) attachment {
+	if pg == nil {
+		return attachment{}
+	}
+	return attachment{switchName: sw.Name, switchUUID: sw.UUID, portgroupKey: pg.Key}
+}
+
+func standardAttachment(name string) attachment { return attachment{network: name} }
+
+// matches reports whether a NIC with backing b is on the trunk.
+func (a attachment) matches(b types.BaseVirtualDeviceBackingInfo) bool {
+	switch b := b.(type) {
+	case *types.VirtualEthernetCardDistributedVirtualPortBackingInfo:
+		return a.portgroupKey != "" && b.Port.PortgroupKey == a.portgroupKey
+	case *types.VirtualEthernetCardNetworkBackingInfo:
+		return a.network != "" && b.DeviceName == a.network
+	}
+	return false
+}
+
+// backing is a new trunk NIC's backing.
+func (a attachment) backing() types.BaseVirtualDeviceBackingInfo {
+	if a.portgroupKey != "" {
+		return &types.VirtualEthernetCardDistributedVirtualPortBackingInfo{
+			Port: types.DistributedVirtualSwitchPortConnection{SwitchUuid: a.switchUUID, PortgroupKey: a.portgroupKey},
+		}
+	}
+	b := &types.VirtualEthernetCardNetworkBackingInfo{Network: a.networkRef}
+	b.DeviceName = a.network
+	return b
+}
+
 // applyNIC adds the trunk NIC to a VM or connects it, per ch. It reads the
 // VM's devices again first, so that a NIC added meanwhile (by another run
 // or a person) is not duplicated.
-func (c *Client) applyNIC(ctx context.Context, sw Switch, pg *PortGroup, vm VMState, ch *Change, em *emitter) error {
+func (c *Client) applyNIC(ctx context.Context, att attachment, vm VMState, ch *Change, em *emitter) error {
 	em.emit(Event{Object: ch.Object, Message: ch.Action})
 	var m mo.VirtualMachine
 	err := property.DefaultCollector(c.vc).RetrieveOne(ctx, vm.Ref, []string{"runtime.powerState", "config.hardware.device"}, &m)
@@ -88,14 +128,14 @@ func (c *Client) applyNIC(ctx context.Context, sw Switch, pg *PortGroup, vm VMSt
 	}
 	var dev types.BaseVirtualDevice
 	var op types.VirtualDeviceConfigSpecOperation
-	switch existing := trunkCard(devices, pg.Key); {
+	switch existing := trunkCard(devices, att); {
 	case ch.Kind == KindAddNIC && existing != nil:
 		ch.Action = "none: a NIC on the port group appeared since it was observed"
 		ch.Outcome = proto.OutcomeSkipped
 		em.emit(Event{Object: ch.Object, Message: ch.Action, Outcome: ch.Outcome})
 		return nil
 	case ch.Kind == KindAddNIC:
-		op, dev = types.VirtualDeviceConfigSpecOperationAdd, newTrunkCard(sw, pg, on)
+		op, dev = types.VirtualDeviceConfigSpecOperationAdd, newTrunkCard(att, on)
 	case existing == nil:
 		err = fmt.Errorf("%s: %w: the NIC left the port group since it was observed", ch.Object, ErrConflict)
 		fail(ch, proto.OutcomeFailed, err)
@@ -117,7 +157,7 @@ func (c *Client) applyNIC(ctx context.Context, sw Switch, pg *PortGroup, vm VMSt
 		err = wait(ctx, task, ch.Object, "reconfigure VM "+vm.VM, em)
 		var ia *types.InvalidArgument
 		if f := faultOf(err); f != nil && asFault(f, &ia) && ia.InvalidProperty == "spec.deviceChange.device.port.switchUuid" {
-			err = fmt.Errorf("%w (is the VM's host a member of switch %s?)", err, sw.Name)
+			err = fmt.Errorf("%w (is the VM's host a member of switch %s?)", err, att.switchName)
 		}
 	} else {
 		err = fmt.Errorf("%s: %w: reconfigure VM %s: %w", ch.Object, ErrTask, vm.VM, inWords(err))
@@ -131,15 +171,11 @@ func (c *Client) applyNIC(ctx context.Context, sw Switch, pg *PortGroup, vm VMSt
 	return nil
 }
 
-// trunkCard is the first network adapter on port group key, or nil.
-func trunkCard(devices []types.BaseVirtualDevice, key string) types.BaseVirtualEthernetCard {
+// trunkCard is the first network adapter on the trunk, or nil.
+func trunkCard(devices []types.BaseVirtualDevice, att attachment) types.BaseVirtualEthernetCard {
 	for _, d := range devices {
 		card, ok := d.(types.BaseVirtualEthernetCard)
-		if !ok {
-			continue
-		}
-		b, ok := card.GetVirtualEthernetCard().Backing.(*types.VirtualEthernetCardDistributedVirtualPortBackingInfo)
-		if ok && b.Port.PortgroupKey == key {
+		if ok && att.matches(card.GetVirtualEthernetCard().Backing) {
 			return card
 		}
 	}
@@ -148,14 +184,12 @@ func trunkCard(devices []types.BaseVirtualDevice, key string) types.BaseVirtualE
 
 // newTrunkCard is a vmxnet3 adapter on the trunk, connected at power-on,
 // and now when the VM runs (vSphere cannot connect it otherwise).
-func newTrunkCard(sw Switch, pg *PortGroup, poweredOn bool) *types.VirtualVmxnet3 {
+func newTrunkCard(att attachment, poweredOn bool) *types.VirtualVmxnet3 {
 	card := &types.VirtualVmxnet3{}
 	ec := card.GetVirtualEthernetCard()
 	ec.Key = -1
 	ec.AddressType = string(types.VirtualEthernetCardMacTypeGenerated)
-	ec.Backing = &types.VirtualEthernetCardDistributedVirtualPortBackingInfo{
-		Port: types.DistributedVirtualSwitchPortConnection{SwitchUuid: sw.UUID, PortgroupKey: pg.Key},
-	}
+	ec.Backing = att.backing()
 	ec.Connectable = &types.VirtualDeviceConnectInfo{StartConnected: true, Connected: poweredOn, AllowGuestControl: true}
 	return card
 }

@@ -66,7 +66,7 @@ func (c *Client) apply(ctx context.Context, spec proto.VSphereSpec, em *emitter)
 	for i := range r.Changes {
 		if ch := &r.Changes[i]; ch.Outcome == proto.OutcomeRefused {
 			sentinel := ErrConflict
-			if ch.Kind == KindMissingVM {
+			if ch.Kind == KindMissingVM || ch.Kind == KindMissingHost || ch.Kind == KindMissingSwitch {
 				sentinel = ErrNotFound
 			}
 			fail(ch, proto.OutcomeRefused, fmt.Errorf("%s: %w: %s", ch.Object, sentinel, ch.Actual))
@@ -74,14 +74,35 @@ func (c *Client) apply(ctx context.Context, spec proto.VSphereSpec, em *emitter)
 		}
 	}
 
+	if spec.IsStandard() {
+		errs = append(errs, c.applyStandard(ctx, spec, obs, r.Changes, em)...)
+	} else {
+		errs = append(errs, c.applyDistributed(ctx, spec, obs, r.Changes, em)...)
+	}
+
+	final, err := c.observe(ctx, spec)
+	if err != nil {
+		return r, errors.Join(append(errs, fmt.Errorf("read back: %w", err))...)
+	}
+	r.Observed = final
+	r.NICs = final.AgentNICs()
+	errs = append(errs, readBack(r.Changes, Diff(spec, final))...)
+	return r, errors.Join(errs...)
+}
+
+// applyDistributed creates or reconfigures the distributed port group,
+// then adds or connects the VMs' NICs on it.
+func (c *Client) applyDistributed(ctx context.Context, spec proto.VSphereSpec, obs Observed, changes []Change, em *emitter) []error {
+	var errs []error
 	pg := obs.PortGroup
 	pc := property.DefaultCollector(c.vc)
-	for i := range r.Changes {
-		ch := &r.Changes[i]
+	for i := range changes {
+		ch := &changes[i]
 		if ch.Kind != KindCreatePortGroup && ch.Kind != KindUpdatePortGroup {
 			continue
 		}
-		if err := c.applyPortGroup(ctx, spec, obs, ch, em); err != nil {
+		err := c.applyPortGroup(ctx, spec, obs, ch, em)
+		if err != nil {
 			errs = append(errs, err)
 			if ch.Kind == KindCreatePortGroup {
 				pg = nil // nothing to attach NICs to: their changes are skipped
@@ -97,22 +118,18 @@ func (c *Client) apply(ctx context.Context, spec proto.VSphereSpec, em *emitter)
 			pg = nil
 		}
 	}
-
-	errs = append(errs, c.applyVMs(ctx, spec, obs, pg, r.Changes, em)...)
-
-	final, err := c.observe(ctx, spec)
-	if err != nil {
-		return r, errors.Join(append(errs, fmt.Errorf("read back: %w", err))...)
+	attach := func(VMState) (attachment, string) {
+		if pg == nil || !pg.IsTrunk() {
+			return attachment{}, fmt.Sprintf("port group %s is not in place", spec.PortGroup)
+		}
+		return distributedAttachment(obs.Switch, pg), ""
 	}
-	r.Observed = final
-	r.NICs = final.AgentNICs()
-	errs = append(errs, readBack(r.Changes, Diff(spec, final))...)
-	return r, errors.Join(errs...)
+	return append(errs, c.applyVMs(ctx, obs, attach, changes, em)...)
 }
 
-// applyVMs takes the NIC changes, vmParallel at a time. Without a usable
-// port group they are skipped.
-func (c *Client) applyVMs(ctx context.Context, spec proto.VSphereSpec, obs Observed, pg *PortGroup, changes []Change, em *emitter) []error {
+// applyVMs takes the NIC changes, vmParallel at a time. A VM that attach
+// gives no attachment for (but a reason) is skipped.
+func (c *Client) applyVMs(ctx context.Context, obs Observed, attach func(VMState) (attachment, string), changes []Change, em *emitter) []error {
 	var (
 		mu      sync.Mutex
 		errs    []error
@@ -125,12 +142,13 @@ func (c *Client) applyVMs(ctx context.Context, spec proto.VSphereSpec, obs Obser
 		if ch.Kind != KindAddNIC && ch.Kind != KindConnectNIC {
 			continue
 		}
-		if pg == nil || !pg.IsTrunk() {
-			fail(ch, proto.OutcomeSkipped, fmt.Errorf("%s: skipped: port group %s is not in place", ch.Object, spec.PortGroup))
+		vm := vmState(obs, ch.Agent, ch.VM)
+		att, why := attach(vm)
+		if why != "" {
+			fail(ch, proto.OutcomeSkipped, fmt.Errorf("%s: skipped: %s", ch.Object, why))
 			em.emit(Event{Object: ch.Object, Message: ch.Error, Outcome: ch.Outcome})
 			continue
 		}
-		vm := vmState(obs, ch.Agent, ch.VM)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -147,7 +165,7 @@ func (c *Client) applyVMs(ctx context.Context, spec proto.VSphereSpec, obs Obser
 				mu.Unlock()
 				return
 			}
-			if err := c.applyNIC(ctx, obs.Switch, pg, vm, ch, em); err != nil {
+			if err := c.applyNIC(ctx, att, vm, ch, em); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()

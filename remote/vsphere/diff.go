@@ -23,6 +23,12 @@ const (
 	KindConflict Kind = "conflict"
 	// KindMissingVM is an agent whose VM cannot be found (refused).
 	KindMissingVM Kind = "missing-vm"
+	// KindMissingHost is an ESXi host of a standard vSwitch trunk that
+	// cannot be found or is not connected to vCenter (refused).
+	KindMissingHost Kind = "missing-host"
+	// KindMissingSwitch is a host without the trunk's standard vSwitch
+	// (refused: push does not create vSwitches or choose their uplinks).
+	KindMissingSwitch Kind = "missing-switch"
 )
 
 // Change is one difference between the spec and vCenter, and what apply
@@ -31,7 +37,8 @@ type Change struct {
 	Kind     Kind   `json:"kind"`
 	Object   string `json:"object"` // "port group kasm-trunk", "VM kasm-agent-1 trunk NIC"
 	Agent    string `json:"agent,omitempty"`
-	VM       string `json:"vm,omitempty"` // as the spec names it
+	VM       string `json:"vm,omitempty"`   // as the spec names it
+	Host     string `json:"host,omitempty"` // ESXi host, for a standard vSwitch trunk
 	Expected string `json:"expected"`
 	Actual   string `json:"actual"`
 	// Action is a sentence: what apply does, or did.
@@ -50,10 +57,13 @@ const (
 )
 
 // Diff lists what differs between spec and o, in apply's order: the port
-// group first, then each VM in spec order. It is pure. An empty result
-// means vCenter is in sync. Changes apply can make are pending; the
-// others are refused.
+// group first (on standard vSwitches, each host's), then each VM in spec
+// order. It is pure. An empty result means vCenter is in sync. Changes
+// apply can make are pending; the others are refused.
 func Diff(spec proto.VSphereSpec, o Observed) []Change {
+	if spec.IsStandard() {
+		return diffStandard(spec, o)
+	}
 	var out []Change
 	usable := true // the port group is, or will be, the trunk
 	pgObj := "port group " + spec.PortGroup
@@ -96,20 +106,37 @@ func refused(k Kind, object string, w proto.TrunkVM, expected, actual, action st
 }
 
 func vmChanges(spec proto.VSphereSpec, w proto.TrunkVM, o Observed, usable bool) []Change {
-	obj := fmt.Sprintf("VM %s trunk NIC", w.VM)
-	i := slices.IndexFunc(o.VMs, func(v VMState) bool { return v.Agent == w.Agent && v.VM == w.VM })
-	if i < 0 {
-		return []Change{refused(KindMissingVM, "VM "+w.VM, w, "VM "+w.VM, "not observed",
-			"none: the VM was not observed")}
-	}
-	v := o.VMs[i]
-	if v.Missing {
-		return []Change{refused(KindMissingVM, "VM "+w.VM, w, "VM "+w.VM+" exists", v.Problem,
-			"none: check the agent's vm (a name or an inventory path)")}
+	v, missing := lookupVM(w, o)
+	if missing != nil {
+		return []Change{*missing}
 	}
 	if !usable {
 		return nil // nothing to attach to until the port group conflict is resolved
 	}
+	return nicChanges(spec, w, v)
+}
+
+// lookupVM is the observed state of w's VM, or a refused change saying
+// why there is none.
+func lookupVM(w proto.TrunkVM, o Observed) (VMState, *Change) {
+	i := slices.IndexFunc(o.VMs, func(v VMState) bool { return v.Agent == w.Agent && v.VM == w.VM })
+	if i < 0 {
+		ch := refused(KindMissingVM, "VM "+w.VM, w, "VM "+w.VM, "not observed", "none: the VM was not observed")
+		return VMState{}, &ch
+	}
+	v := o.VMs[i]
+	if v.Missing {
+		ch := refused(KindMissingVM, "VM "+w.VM, w, "VM "+w.VM+" exists", v.Problem,
+			"none: check the agent's vm (a name or an inventory path)")
+		return v, &ch
+	}
+	return v, nil
+}
+
+// nicChanges is what the VM's trunk NIC needs: added, connected; a second
+// NIC on the trunk, or one that is not vmxnet3, is refused.
+func nicChanges(spec proto.VSphereSpec, w proto.TrunkVM, v VMState) []Change {
+	obj := fmt.Sprintf("VM %s trunk NIC", w.VM)
 	if len(v.NICs) == 0 {
 		return []Change{{
 			Kind: KindAddNIC, Object: obj, Agent: w.Agent, VM: w.VM,

@@ -17,14 +17,18 @@ import (
 )
 
 // Observe reads what vCenter has for spec; it changes nothing. A missing
-// datacenter or switch is an error (wrapping ErrNotFound); a missing VM is
-// recorded in its VMState, so that the other agents are still observed.
+// datacenter or distributed switch is an error (wrapping ErrNotFound); a
+// missing VM, ESXi host or standard vSwitch is recorded in its state, so
+// that the others are still observed.
 func (c *Client) Observe(ctx context.Context, spec proto.VSphereSpec) (Observed, error) {
 	o, err := c.observe(ctx, spec)
 	return o, c.redact(err)
 }
 
 func (c *Client) observe(ctx context.Context, spec proto.VSphereSpec) (Observed, error) {
+	if spec.IsStandard() {
+		return c.observeStandard(ctx, spec)
+	}
 	o := Observed{Server: c.server}
 	finder := find.NewFinder(c.vc, false)
 	dc, err := c.datacenterOf(ctx, finder, spec)
@@ -47,13 +51,14 @@ func (c *Client) observe(ctx context.Context, spec proto.VSphereSpec) (Observed,
 	if err != nil {
 		return o, fmt.Errorf("datacenter %s folders: %w", o.Datacenter, inWords(err))
 	}
+	o.networkFolder = folders.NetworkFolder.Reference()
 	if o.PortGroup == nil {
-		o.Foreign, err = c.foreignNetwork(ctx, folders.NetworkFolder.Reference(), spec.PortGroup)
+		o.Foreign, err = c.foreignNetwork(ctx, o.networkFolder, spec.PortGroup, false)
 		if err != nil {
 			return o, err
 		}
 	}
-	o.VMs, err = c.observeVMs(ctx, finder, pc, folders.VmFolder.Reference(), spec.VMs, o.PortGroup)
+	o.VMs, err = c.observeVMs(ctx, finder, pc, folders.VmFolder.Reference(), spec.VMs, distributedAttachment(o.Switch, o.PortGroup))
 	return o, err
 }
 
@@ -174,19 +179,15 @@ func portGroupOf(pg mo.DistributedVirtualPortgroup) *PortGroup {
 }
 
 // foreignNetwork describes a network named name anywhere in the
-// datacenter's network folder, or returns "" when there is none.
-func (c *Client) foreignNetwork(ctx context.Context, folder types.ManagedObjectReference, name string) (string, error) {
-	v, err := view.NewManager(c.vc).CreateContainerView(ctx, folder, []string{"Network"}, true)
+// datacenter's network folder, or returns "" when there is none. With
+// standard, standard port groups are not foreign: they are the trunk's.
+func (c *Client) foreignNetwork(ctx context.Context, folder types.ManagedObjectReference, name string, standard bool) (string, error) {
+	nets, err := c.networks(ctx, folder)
 	if err != nil {
-		return "", fmt.Errorf("list networks: %w", inWords(err))
-	}
-	defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
-	var nets []mo.Network
-	if err := v.Retrieve(ctx, []string{"Network"}, []string{"name"}, &nets); err != nil {
-		return "", fmt.Errorf("list networks: %w", inWords(err))
+		return "", err
 	}
 	for _, n := range nets {
-		if unescape(n.Name) != name {
+		if unescape(n.Name) != name || (standard && n.Self.Type == "Network") {
 			continue
 		}
 		switch n.Self.Type {
@@ -201,9 +202,24 @@ func (c *Client) foreignNetwork(ctx context.Context, folder types.ManagedObjectR
 	return "", nil
 }
 
+// networks lists every network of the datacenter's network folder.
+func (c *Client) networks(ctx context.Context, folder types.ManagedObjectReference) ([]mo.Network, error) {
+	v, err := view.NewManager(c.vc).CreateContainerView(ctx, folder, []string{"Network"}, true)
+	if err != nil {
+		return nil, fmt.Errorf("list networks: %w", inWords(err))
+	}
+	defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
+	var nets []mo.Network
+	if err := v.Retrieve(ctx, []string{"Network"}, []string{"name"}, &nets); err != nil {
+		return nil, fmt.Errorf("list networks: %w", inWords(err))
+	}
+	return nets, nil
+}
+
 // observeVMs finds every spec VM (by name with one listing of the
-// datacenter, by inventory path with the finder) and reads its NICs.
-func (c *Client) observeVMs(ctx context.Context, finder *find.Finder, pc *property.Collector, folder types.ManagedObjectReference, want []proto.TrunkVM, pg *PortGroup) ([]VMState, error) {
+// datacenter, by inventory path with the finder) and reads its NICs on
+// the trunk (those backed as att says) and the host it runs on.
+func (c *Client) observeVMs(ctx context.Context, finder *find.Finder, pc *property.Collector, folder types.ManagedObjectReference, want []proto.TrunkVM, att attachment) ([]VMState, error) {
 	if len(want) == 0 {
 		return nil, nil
 	}
@@ -248,16 +264,12 @@ func (c *Client) observeVMs(ctx context.Context, finder *find.Finder, pc *proper
 		return states, nil
 	}
 	var vms []mo.VirtualMachine
-	if err := pc.Retrieve(ctx, refs, []string{"runtime.powerState", "config.hardware.device"}, &vms); err != nil {
+	if err := pc.Retrieve(ctx, refs, []string{"runtime.powerState", "runtime.host", "config.hardware.device"}, &vms); err != nil {
 		return nil, fmt.Errorf("read VMs: %w", inWords(err))
 	}
 	byRef := make(map[types.ManagedObjectReference]mo.VirtualMachine, len(vms))
 	for _, vm := range vms {
 		byRef[vm.Self] = vm
-	}
-	key := ""
-	if pg != nil {
-		key = pg.Key
 	}
 	for i := range states {
 		st := &states[i]
@@ -270,8 +282,11 @@ func (c *Client) observeVMs(ctx context.Context, finder *find.Finder, pc *proper
 			continue
 		}
 		st.PowerState = string(vm.Runtime.PowerState)
+		if vm.Runtime.Host != nil {
+			st.HostRef = *vm.Runtime.Host
+		}
 		if vm.Config != nil {
-			st.NICs, st.Other = trunkNICs(vm.Config.Hardware.Device, key)
+			st.NICs, st.Other = trunkNICs(vm.Config.Hardware.Device, att)
 		}
 	}
 	return states, nil
@@ -295,17 +310,17 @@ func (c *Client) vmsByName(ctx context.Context, folder types.ManagedObjectRefere
 	return m, nil
 }
 
-// trunkNICs splits a VM's network adapters into those on port group key
-// (none when key is "") and a count of the others.
-func trunkNICs(devices []types.BaseVirtualDevice, key string) (nics []NIC, other int) {
+// trunkNICs splits a VM's network adapters into those on the trunk (as
+// att matches them; none for the zero attachment) and a count of the
+// others.
+func trunkNICs(devices []types.BaseVirtualDevice, att attachment) (nics []NIC, other int) {
 	for _, d := range devices {
 		card, ok := d.(types.BaseVirtualEthernetCard)
 		if !ok {
 			continue
 		}
 		ec := card.GetVirtualEthernetCard()
-		b, ok := ec.Backing.(*types.VirtualEthernetCardDistributedVirtualPortBackingInfo)
-		if !ok || key == "" || b.Port.PortgroupKey != key {
+		if !att.matches(ec.Backing) {
 			other++
 			continue
 		}

@@ -19,6 +19,13 @@ type Observed struct {
 	// push cannot create its own beside it and does not touch it.
 	Foreign string    `json:"foreign,omitempty"`
 	VMs     []VMState `json:"vms"`
+	// Standard is set for a trunk on standard vSwitches; then Switch is
+	// only the vSwitch's name, PortGroup is nil, and Hosts holds each ESXi
+	// host's port group instead.
+	Standard bool        `json:"standard,omitempty"`
+	Hosts    []HostState `json:"hosts,omitempty"`
+
+	networkFolder types.ManagedObjectReference // the datacenter's
 }
 
 // Switch is the distributed virtual switch the trunk lives on.
@@ -72,8 +79,12 @@ type VMState struct {
 	NICs []NIC `json:"nics,omitempty"`
 	// Other is the number of the VM's other NICs, for messages.
 	Other int `json:"other_nics"`
+	// Host is the ESXi host the VM is registered on; read for standard
+	// vSwitch trunks only.
+	Host string `json:"host,omitempty"`
 
-	Ref types.ManagedObjectReference `json:"-"`
+	Ref     types.ManagedObjectReference `json:"-"`
+	HostRef types.ManagedObjectReference `json:"-"`
 }
 
 // PoweredOn reports whether the VM runs: only then can a NIC be connected
@@ -105,13 +116,19 @@ type AgentNIC struct {
 // AgentNICs lists the trunk NIC of every agent whose VM has one, in spec
 // order. A VM with several NICs on the trunk gives the first. Nothing is
 // listed while the port group is not a trunk: a NIC on it is no trunk NIC.
+//
+// On standard vSwitches the same holds per ESXi host: a VM's NIC is listed
+// when the port group on the VM's host has VLAN 4095 on the right vSwitch.
 func (o Observed) AgentNICs() []AgentNIC {
-	if !o.PortGroup.IsTrunk() {
+	if !o.Standard && !o.PortGroup.IsTrunk() {
 		return nil
 	}
 	var out []AgentNIC
 	for _, v := range o.VMs {
 		if v.Missing || len(v.NICs) == 0 {
+			continue
+		}
+		if o.Standard && !o.host(v.Host).IsTrunk(o.Switch.Name) {
 			continue
 		}
 		n := v.NICs[0]

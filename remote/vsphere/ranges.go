@@ -56,13 +56,36 @@ func FormatRanges(rs []proto.Range) string {
 	return strings.Join(parts, ",")
 }
 
-// Validate checks what Diff and Apply rely on: names and VLAN ranges
-// inside 0-4094. The inventory checks more, with positions; this guards
+// Validate checks what Diff and Apply rely on: the switch type and what
+// goes with it, names, and VLAN ranges inside 0-4094. The inventory checks more, with positions; this guards
 // against a caller that skipped it.
 func Validate(spec proto.VSphereSpec) error {
 	var problems []string
-	if spec.Switch == "" {
-		problems = append(problems, "no distributed switch")
+	switch spec.SwitchType {
+	case "", proto.SwitchDistributed:
+		if spec.Switch == "" {
+			problems = append(problems, "no distributed switch")
+		}
+		if len(spec.Hosts) > 0 {
+			problems = append(problems, "hosts are for standard vSwitches; a distributed switch's hosts are its members")
+		}
+	case proto.SwitchStandard:
+		if spec.Switch == "" {
+			problems = append(problems, "no standard vSwitch")
+		}
+		if spec.Ports != 0 {
+			problems = append(problems, "ports do not apply to a standard port group")
+		}
+		for i, h := range spec.Hosts {
+			switch {
+			case strings.TrimSpace(h) == "":
+				problems = append(problems, "an empty host name")
+			case slices.Contains(spec.Hosts[:i], h):
+				problems = append(problems, fmt.Sprintf("host %s listed twice", h))
+			}
+		}
+	default:
+		problems = append(problems, fmt.Sprintf("switch type %q is not %q or %q", spec.SwitchType, proto.SwitchDistributed, proto.SwitchStandard))
 	}
 	if spec.PortGroup == "" {
 		problems = append(problems, "no port group name")
