@@ -49,11 +49,23 @@ fuzz: helpers
 demo: build
 	examples/lab/demo.sh
 
-# Benchmarks so far: push against the floor (bare SSH handshake + exec) on
-# real sshd fleets, and vSphere apply/observe in vcsim. The side-by-side
-# comparison with Ansible is not built yet (issue: benchmarks).
+# Benchmarks (docs/benchmarks.md): push against Ansible and against the
+# floor (one bare SSH handshake and one no-op exec per host) on sshd fleets
+# of BENCH_N hosts (default 10,100,300) and, as root with qemu, on the lab
+# (workload 3), which is brought up first and removed afterwards as for
+# `make test` (PUSH_LAB_KEEP=1 keeps it, BENCH_LAB=no skips it). Results:
+# bench-results/results.md and .json, push's CPU profiles. Then vSphere
+# apply/observe in vcsim.
+BENCH := $(GO) run ./examples/bench
+
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./remote/ssh ./remote/vsphere
+ifeq ($(CAN_LAB),yes)
+	[ "$$BENCH_LAB" = no ] || examples/lab/lab.sh up
+	$(BENCH); rc=$$?; [ -n "$$PUSH_LAB_KEEP" ] || [ "$$BENCH_LAB" = no ] || examples/lab/lab.sh down; exit $$rc
+else
+	$(BENCH) -lab no
+endif
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./remote/vsphere
 
 lab-up:
 	examples/lab/lab.sh up

@@ -61,7 +61,10 @@ func pushChild(ctx context.Context, hostsPath, mode string, forks int, profile s
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	began := time.Now()
+	// The floor's and Ansible's timeouts are 30s and 60s: on a loaded
+	// machine 300 handshakes at once take a while.
 	tr, err := sshhosts.New(pushssh.Options{SSHConfigPath: "none", AgentSocket: "none",
+		DialTimeout: 30 * time.Second, HandshakeTimeout: 30 * time.Second,
 		Getenv: func(string) string { return "" }})
 	if err != nil {
 		return err

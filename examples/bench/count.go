@@ -51,9 +51,9 @@ func (b *bench) count(ctx context.Context) error {
 		tool, workload string
 		fn             func() error
 	}{
-		{ToolPush, W0Deliver, func() error { _, err := b.runPush(ctx, f, hostsFile, W0Deliver, "check", ""); return err }},
-		{ToolPush, W2Converge, func() error { _, err := b.runPush(ctx, f, hostsFile, W2Converge, "apply", ""); return err }},
-		{ToolPush, W1Check, func() error { _, err := b.runPush(ctx, f, hostsFile, W1Check, "check", ""); return err }},
+		{ToolPush, W0Deliver, func() error { _, err := b.runPush(ctx, f, hostsFile, W0Deliver, "check", "", countHosts); return err }},
+		{ToolPush, W2Converge, func() error { _, err := b.runPush(ctx, f, hostsFile, W2Converge, "apply", "", countHosts); return err }},
+		{ToolPush, W1Check, func() error { _, err := b.runPush(ctx, f, hostsFile, W1Check, "check", "", countHosts); return err }},
 		{ToolFloor, W1Check, func() error { _, err := b.runFloor(ctx, f, hostsFile, W1Check); return err }},
 		{"reset", "", func() error { return f.forEach(ctx, f.reset) }},
 		{ToolAnsible, W2Converge, func() error { _, err := b.runAnsible(ctx, f, a, W2Converge, false); return err }},

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 )
 
@@ -43,6 +44,7 @@ func dispatch(ctx context.Context, args []string) error {
 		lab := fs.String("lab", envOr("BENCH_LAB", "auto"), "workload 3 on the lab: auto (when it runs), yes, no (BENCH_LAB)")
 		out := fs.String("out", envOr("BENCH_OUT", "bench-results"), "results folder (BENCH_OUT)")
 		strategy := fs.String("strategy", envOr("BENCH_ANSIBLE_STRATEGY", "linear"), "Ansible strategy (BENCH_ANSIBLE_STRATEGY)")
+		ansibleMax := fs.Int("ansible-max-n", envInt("BENCH_ANSIBLE_MAX_N", 100), "largest fleet Ansible runs on (BENCH_ANSIBLE_MAX_N)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -50,7 +52,7 @@ func dispatch(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return runAll(ctx, ns, *lab, *out, *strategy)
+		return runAll(ctx, ns, *lab, *out, *strategy, *ansibleMax)
 	case "push":
 		hosts := fs.String("hosts", "", "hosts JSON")
 		mode := fs.String("mode", "check", "apply or check")
@@ -78,6 +80,13 @@ func dispatch(ctx context.Context, args []string) error {
 		return wrap(ctx, *out, fs.Args())
 	}
 	return fmt.Errorf("unknown verb %q", verb)
+}
+
+func envInt(k string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
 }
 
 func envOr(k, def string) string {
