@@ -240,8 +240,8 @@ func diffStandard(spec proto.VSphereSpec, o Observed) []Change {
 	ready := map[string]bool{} // hosts whose port group is, or will be, the trunk
 	for _, h := range o.Hosts {
 		ch, ok := hostChange(spec, h)
-		if ch != nil {
-			out = append(out, *ch)
+		if ch != nil && (o.Foreign == "" || ch.Outcome == proto.OutcomeRefused) {
+			out = append(out, *ch) // with the name taken, nothing is created or changed
 		}
 		ready[h.Name] = ok && o.Foreign == ""
 	}
