@@ -60,8 +60,8 @@ func (d *decoder) block(blk *hcl.Block) {
 			Datacenter: r.str("datacenter"), Insecure: deref(r.boolean("insecure")),
 			Thumbprint: r.str("thumbprint"), CAFile: r.path("ca_file")})
 	case "trunk":
-		t := &Trunk{Block: b, VSphere: r.str("vsphere"), Switch: r.str("switch"),
-			PortGroup: r.str("portgroup"), NIC: r.str("nic")}
+		t := &Trunk{Block: b, VSphere: r.str("vsphere"), SwitchType: r.str("switch_type"), Switch: r.str("switch"),
+			Hosts: r.list("hosts"), PortGroup: r.str("portgroup"), NIC: r.str("nic")}
 		t.Ranges = d.vidRanges(t, r.list("vlans"))
 		d.inv.Trunks = append(d.inv.Trunks, t)
 	case "vlan":

@@ -114,15 +114,27 @@ func (s Secret) GoString() string { return "inventory.Secret(" + s.String() + ")
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Trunk is a set of VLANs carried to agents on one NIC, and optionally the
-// vSphere distributed port group that trunks them.
+// vSphere port group that trunks them: a distributed port group trunking
+// the ranges, or on standard vSwitches a port group with VLAN 4095 on
+// each ESXi host.
 type Trunk struct {
 	Block
-	VSphere   string // name of a vsphere block, or ""
-	Switch    string
+	VSphere    string // name of a vsphere block, or ""
+	SwitchType string // SwitchDistributed (the default) or SwitchStandard
+	Switch     string // the distributed switch, or the hosts' standard vSwitch
+	// Hosts are the ESXi hosts of a standard vSwitch trunk; empty: every
+	// host of the clusters that run the trunk's agent VMs.
+	Hosts     []string
 	PortGroup string
 	Ranges    []VIDRange
 	NIC       string // default trunk NIC of its agents, or "auto"
 }
+
+// Switch types of a trunk.
+const (
+	SwitchDistributed = "distributed"
+	SwitchStandard    = "standard"
+)
 
 // VIDRange is an inclusive range of VLAN ids.
 type VIDRange struct{ Start, End int }

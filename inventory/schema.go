@@ -30,7 +30,7 @@ var sshAttrs = []string{"user", "port", "identity_file", "known_hosts", "become"
 var blockSchemas = map[string]*hcl.BodySchema{
 	"defaults": attrs(nil, sshAttrs...),
 	"vsphere":  attrs(nil, "url", "username", "password", "datacenter", "insecure", "thumbprint", "ca_file"),
-	"trunk":    attrs([]string{"vlans"}, "vsphere", "switch", "portgroup", "nic"),
+	"trunk":    attrs([]string{"vlans"}, "vsphere", "switch_type", "switch", "hosts", "portgroup", "nic"),
 	"vlan": attrs([]string{"id", "subnet", "gateway", "network", "per_agent"},
 		"trunk", "driver", "mode", "verify_url"),
 	"egress": attrs([]string{"network", "subnet"},

@@ -87,6 +87,53 @@ func (v *validator) trunk(t *Trunk) {
 	if t.NIC != "" && t.NIC != "auto" {
 		v.ifName(t.Range("nic"), "trunk NIC", t.NIC)
 	}
+	v.trunkSwitch(t)
+}
+
+// trunkSwitch checks the switch type and the hosts that go with it, and
+// defaults the type to distributed.
+func (v *validator) trunkSwitch(t *Trunk) {
+	if t.VSphere == "" {
+		for _, attr := range []string{"switch_type", "hosts"} {
+			if t.Has(attr) {
+				v.errorf(t.Range(attr), "Argument needs a vsphere",
+					"%s only applies to a trunk with a vsphere; without one push does not touch vSphere.", attr)
+			}
+		}
+		t.SwitchType, t.Hosts = "", nil
+		return
+	}
+	switch t.SwitchType {
+	case "":
+		t.SwitchType = SwitchDistributed
+	case SwitchDistributed, SwitchStandard:
+	default:
+		v.errorf(t.Range("switch_type"), "Unknown switch type",
+			"switch_type %q is not \"distributed\" (a vSphere Distributed Switch, the default) or \"standard\" (a standard vSwitch on each ESXi host).", t.SwitchType)
+		return
+	}
+	if !t.Has("hosts") {
+		return
+	}
+	if t.SwitchType != SwitchStandard {
+		v.errorf(t.Range("hosts"), "Hosts on a distributed switch",
+			"hosts lists the ESXi hosts of a trunk on standard vSwitches (switch_type = \"standard\"); a distributed switch's hosts are its members, set in vSphere. Remove hosts, or set switch_type = \"standard\".")
+		return
+	}
+	if len(t.Hosts) == 0 && len(t.items["hosts"]) == 0 {
+		v.errorf(t.Range("hosts"), "Empty hosts",
+			"hosts = [] names no ESXi host. Remove it to mean every host of the clusters that run the trunk's agent VMs, or list the hosts.")
+	}
+	for i, h := range t.Hosts {
+		switch {
+		case strings.TrimSpace(h) == "" || strings.ContainsAny(h, " \t\n/"):
+			v.errorf(t.ItemRange("hosts", i), "Invalid host name",
+				"%q is not an ESXi host name; write it as vCenter shows it, such as \"esxi-1.example.com\".", h)
+		case slices.Contains(t.Hosts[:i], h):
+			v.errorf(t.ItemRange("hosts", i), "Duplicate host",
+				"Host %q is listed twice in trunk %q.", h, t.Name)
+		}
+	}
 }
 
 var ipvlanModes = []string{"l2", "l3", "l3s"}

@@ -113,7 +113,7 @@ func vsphereSpec(inv *inventory.Inventory, t *inventory.Trunk) (proto.VSphereSpe
 		return proto.VSphereSpec{}, false
 	}
 	s := proto.VSphereSpec{Server: vc.Name, URL: vc.URL, Datacenter: vc.Datacenter,
-		Trunk: t.Name, Switch: t.Switch, PortGroup: t.PortGroup}
+		Trunk: t.Name, SwitchType: t.SwitchType, Switch: t.Switch, Hosts: t.Hosts, PortGroup: t.PortGroup}
 	for _, r := range t.Ranges {
 		s.VLANs = append(s.VLANs, proto.Range{Start: r.Start, End: r.End})
 	}

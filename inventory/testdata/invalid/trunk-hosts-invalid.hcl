@@ -1,0 +1,44 @@
+# host names: not empty, no spaces, each once
+# expect error line 12: Invalid host name
+# expect error line 13: Invalid host name
+# expect error line 14: Duplicate host
+
+trunk "kasm" {
+  vsphere     = "vc"
+  switch_type = "standard"
+  switch      = "vSwitch0"
+  portgroup   = "kasm-trunk"
+  hosts = ["esxi-1.example.com",
+    "",
+    "esxi 2.example.com",
+    "esxi-1.example.com"]
+  vlans = ["150"]
+  nic   = "ens160"
+}
+
+vlan "users_a" {
+  id        = 150
+  subnet    = "192.0.2.0/24"
+  gateway   = "192.0.2.1"
+  network   = "z_vlan150"
+  per_agent = 26
+}
+
+group "all" {
+  agents = ["kasm-agent-*"]
+  vlans  = ["users_a"]
+}
+
+agent "kasm-agent-1" {
+  address = "198.51.100.11"
+  slot    = 0
+}
+
+agent "kasm-agent-2" {
+  address = "198.51.100.12"
+  slot    = 1
+}
+
+vsphere "vc" {
+  url = "https://vcenter.example.com/sdk"
+}

@@ -1,0 +1,38 @@
+# switch_type is distributed or standard
+# expect error line 8: Unknown switch type
+
+trunk "kasm" {
+  vsphere     = "vc"
+  switch      = "vSwitch0"
+  portgroup   = "kasm-trunk"
+  switch_type = "vss"
+  vlans       = ["150"]
+  nic         = "ens160"
+}
+
+vlan "users_a" {
+  id        = 150
+  subnet    = "192.0.2.0/24"
+  gateway   = "192.0.2.1"
+  network   = "z_vlan150"
+  per_agent = 26
+}
+
+group "all" {
+  agents = ["kasm-agent-*"]
+  vlans  = ["users_a"]
+}
+
+agent "kasm-agent-1" {
+  address = "198.51.100.11"
+  slot    = 0
+}
+
+agent "kasm-agent-2" {
+  address = "198.51.100.12"
+  slot    = 1
+}
+
+vsphere "vc" {
+  url = "https://vcenter.example.com/sdk"
+}
