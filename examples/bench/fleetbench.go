@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +34,7 @@ type bench struct {
 	ansibleMax int
 	res        Results
 	counts     map[string]Run
+	repeat     int // push and floor runs per cell (BENCH_REPEAT)
 	// skippedAnsible are the fleet sizes Ansible did not run on.
 	skippedAnsible []int // by tool+workload: conns and execs per host from the counting fleet
 }
@@ -218,13 +221,34 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 		p, _ := filepath.Abs(filepath.Join(b.out, fmt.Sprintf("push-%s-%d.pprof", name, n)))
 		return p
 	}
-	steps := []func() error{
-		func() error { return b.deliver(ctx, f, hostsFile, add) },
-		func() error { return add(b.runFloor(ctx, f, hostsFile, W2Converge)) },
-		func() error { return add(b.runPush(ctx, f, hostsFile, W2Converge, "apply", "", n)) },
-		func() error { return add(b.runFloor(ctx, f, hostsFile, W1Check)) },
-		func() error { return add(b.runPush(ctx, f, hostsFile, W1Check, "check", "", n)) },
+	// push and the floor alternate, BENCH_REPEAT times each, so that both
+	// see the same load from the machine's other users; the median run of
+	// each is kept. Before each converge the hosts are reset.
+	var floor2, push2, floor1, push1 []Run
+	keep := func(dst *[]Run) func(Run, error) error {
+		return func(r Run, err error) error {
+			*dst = append(*dst, r)
+			return err
+		}
 	}
+	steps := []func() error{func() error { return b.deliver(ctx, f, hostsFile, add) }}
+	for range b.repeat {
+		steps = append(steps,
+			func() error { return keep(&floor2)(b.runFloor(ctx, f, hostsFile, W2Converge)) },
+			func() error { return f.forEach(ctx, f.reset) },
+			func() error { return keep(&push2)(b.runPush(ctx, f, hostsFile, W2Converge, "apply", "", n)) })
+	}
+	for range b.repeat {
+		steps = append(steps,
+			func() error { return keep(&floor1)(b.runFloor(ctx, f, hostsFile, W1Check)) },
+			func() error { return keep(&push1)(b.runPush(ctx, f, hostsFile, W1Check, "check", "", n)) })
+	}
+	steps = append(steps, func() error {
+		for _, rs := range [][]Run{floor2, push2, floor1, push1} {
+			add(median(rs), nil)
+		}
+		return nil
+	})
 	if n <= b.ansibleMax {
 		steps = append(steps,
 			func() error { return f.forEach(ctx, f.reset) },
@@ -273,4 +297,22 @@ func (b *bench) deliver(ctx context.Context, f *benchFleet, hostsFile string, ad
 	add(r, nil)
 	_, err = b.runPush(ctx, f, hostsFile, W0Deliver, "check", "", min(f.Len(), deliverForks))
 	return err
+}
+
+// median is the run with the median wall time; Note lists every run's.
+func median(rs []Run) Run {
+	if len(rs) == 0 {
+		return Run{}
+	}
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b Run) int { return cmp.Compare(a.Wall, b.Wall) })
+	m := sorted[len(sorted)/2]
+	if len(rs) > 1 {
+		var walls []string
+		for _, r := range rs {
+			walls = append(walls, fmt.Sprintf("%.2f", r.Wall.Seconds()))
+		}
+		m.Note = strings.TrimSpace(m.Note + " median of " + strings.Join(walls, ", ") + " s")
+	}
+	return m
 }

@@ -44,6 +44,7 @@ func dispatch(ctx context.Context, args []string) error {
 		lab := fs.String("lab", envOr("BENCH_LAB", "auto"), "workload 3 on the lab: auto (when it runs), yes, no (BENCH_LAB)")
 		out := fs.String("out", envOr("BENCH_OUT", "bench-results"), "results folder (BENCH_OUT)")
 		strategy := fs.String("strategy", envOr("BENCH_ANSIBLE_STRATEGY", "linear"), "Ansible strategy (BENCH_ANSIBLE_STRATEGY)")
+		repeat := fs.Int("repeat", envInt("BENCH_REPEAT", 3), "push and floor runs per cell, median kept (BENCH_REPEAT)")
 		ansibleMax := fs.Int("ansible-max-n", envInt("BENCH_ANSIBLE_MAX_N", 100), "largest fleet Ansible runs on (BENCH_ANSIBLE_MAX_N)")
 		if err := fs.Parse(args); err != nil {
 			return err
@@ -52,7 +53,7 @@ func dispatch(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return runAll(ctx, ns, *lab, *out, *strategy, *ansibleMax)
+		return runAll(ctx, ns, *lab, *out, *strategy, *ansibleMax, max(*repeat, 1))
 	case "push":
 		hosts := fs.String("hosts", "", "hosts JSON")
 		mode := fs.String("mode", "check", "apply or check")
