@@ -169,6 +169,21 @@ func defaultHosts(vms []VMState, hosts []hostInfo) []string {
 	return names
 }
 
+// hostHint suggests the host whose full name starts with name, as when
+// the inventory gives a short name and vCenter knows the host by FQDN.
+func hostHint(name string, hosts []hostInfo) string {
+	var like []string
+	for _, h := range hosts {
+		if strings.HasPrefix(strings.ToLower(h.name), strings.ToLower(name)+".") || strings.EqualFold(h.name, name) {
+			like = append(like, h.name)
+		}
+	}
+	if len(like) != 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", like[0])
+}
+
 // observeHosts finds each named host and reads its network information
 // (vSwitches and port groups) in one call.
 func (c *Client) observeHosts(ctx context.Context, pc *property.Collector, names []string, hosts []hostInfo, pgName, dc string) ([]HostState, error) {
@@ -184,7 +199,7 @@ func (c *Client) observeHosts(ctx context.Context, pc *property.Collector, names
 		}
 		switch {
 		case len(found) == 0:
-			st.Missing, st.Problem = true, fmt.Sprintf("no ESXi host named %s in datacenter %s", name, dc)
+			st.Missing, st.Problem = true, fmt.Sprintf("no ESXi host named %s in datacenter %s%s", name, dc, hostHint(name, hosts))
 		case len(found) > 1:
 			st.Missing, st.Problem = true, fmt.Sprintf("%d ESXi hosts are named %s in datacenter %s", len(found), name, dc)
 		case found[0].state != "" && found[0].state != string(types.HostSystemConnectionStateConnected):

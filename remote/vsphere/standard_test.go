@@ -260,6 +260,12 @@ func TestStandardMissingObjects(t *testing.T) {
 			substr: "host esxi-gone.example.com: not found: no ESXi host named esxi-gone.example.com in datacenter DC0",
 		},
 		{
+			name:   "host by another case",
+			edit:   func(_ *sim, sp *proto.VSphereSpec) { sp.Hosts = []string{"dc0_h0"} },
+			kinds:  []string{"missing-host host dc0_h0 refused", "conflict VM DC0_H0_VM0 trunk NIC refused"},
+			substr: "host dc0_h0: not found: no ESXi host named dc0_h0 in datacenter DC0 (did you mean DC0_H0?)",
+		},
+		{
 			name:   "vSwitch",
 			edit:   func(_ *sim, sp *proto.VSphereSpec) { sp.Switch = "vSwitch9" },
 			kinds:  []string{"missing-switch vSwitch vSwitch9 on host DC0_H0 refused"},
