@@ -34,6 +34,7 @@ func TestCommands(t *testing.T) {
 		{"plan-offline-snat", []string{"plan", "--offline", "../../examples/bridged-snat/inventory.hcl"}, exitOK},
 		{"plan-offline-enclaves", []string{"plan", "../../examples/enclaves/inventory.hcl", "--offline"}, exitOK},
 		{"plan-offline-json", []string{"plan", "--offline", "--json", "../../inventory/testdata/valid/everything.hcl"}, exitOK},
+		{"plan-offline-standard-vswitch", []string{"plan", "--offline", "../../inventory/testdata/valid/standard-vswitch.hcl"}, exitOK},
 		{"plan-offline-invalid", []string{"plan", "--offline", "../../inventory/testdata/invalid/vlan-id-zero.hcl"}, exitFailed},
 	}
 	for _, tc := range tests {

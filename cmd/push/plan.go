@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/proto"
@@ -42,7 +43,16 @@ func runPlan(ctx context.Context, io stdio, args []string) int {
 func printDesired(w io.Writer, d playbooks.Desired) {
 	for _, v := range d.VSphere {
 		fmt.Fprintf(w, "vSphere %s (%s, datacenter %s)\n", v.Server, or(v.URL, "URL from GOVC_URL"), or(v.Datacenter, "default"))
-		fmt.Fprintf(w, "  port group %s on switch %s: VLAN trunk %s\n", v.PortGroup, v.Switch, vsphere.FormatRanges(v.VLANs))
+		if v.IsStandard() {
+			hosts := "every host of the agent VMs' clusters"
+			if len(v.Hosts) > 0 {
+				hosts = "hosts " + strings.Join(v.Hosts, ", ")
+			}
+			fmt.Fprintf(w, "  standard port group %s on vSwitch %s of %s: VLAN 4095 (all VLANs; the agents use %s)\n",
+				v.PortGroup, v.Switch, hosts, vsphere.FormatRanges(v.VLANs))
+		} else {
+			fmt.Fprintf(w, "  port group %s on switch %s: VLAN trunk %s\n", v.PortGroup, v.Switch, vsphere.FormatRanges(v.VLANs))
+		}
 		for _, vm := range v.VMs {
 			fmt.Fprintf(w, "  VM %s: a vmxnet3 NIC on %s, connected at power-on\n", vm.VM, v.PortGroup)
 		}
