@@ -52,16 +52,19 @@ demo: build
 # Benchmarks (docs/benchmarks.md): push against Ansible and against the
 # floor (one bare SSH handshake and one no-op exec per host) on sshd fleets
 # of BENCH_N hosts (default 10,100,300) and, as root with qemu, on the lab
-# (workload 3), which is brought up first and removed afterwards as for
-# `make test` (PUSH_LAB_KEEP=1 keeps it, BENCH_LAB=no skips it). Results:
+# (workload 3). A lab already up is used as it is (the bench waits for its
+# lock) and left up; otherwise it is brought up first and removed afterwards
+# (PUSH_LAB_KEEP=1 keeps it; BENCH_LAB=no skips workload 3). Results:
 # bench-results/results.md and .json, push's CPU profiles. Then vSphere
 # apply/observe in vcsim.
 BENCH := $(GO) run ./examples/bench
 
 bench: build
 ifeq ($(CAN_LAB),yes)
-	[ "$$BENCH_LAB" = no ] || examples/lab/lab.sh up
-	$(BENCH); rc=$$?; [ -n "$$PUSH_LAB_KEEP" ] || [ "$$BENCH_LAB" = no ] || examples/lab/lab.sh down; exit $$rc
+	@own=; if [ "$$BENCH_LAB" != no ] && [ ! -e examples/lab/state/lab.json ]; then \
+		own=1; examples/lab/lab.sh up || exit 1; fi; \
+	$(BENCH); rc=$$?; \
+	if [ -n "$$own" ] && [ -z "$$PUSH_LAB_KEEP" ]; then examples/lab/lab.sh down; fi; exit $$rc
 else
 	$(BENCH) -lab no
 endif

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // ansibleSetup is one Ansible project directory: config, inventory and
@@ -185,5 +184,3 @@ func parseRecap(path string) (ansibleOutcome, error) {
 	}
 	return o, nil
 }
-
-var _ = time.Second
