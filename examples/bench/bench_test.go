@@ -14,7 +14,7 @@ func TestMarkdownRatios(t *testing.T) {
 	r := Results{Machine: Machine{CPUs: 2, Model: "cpu", Kernel: "6.1", Load: "1 1 1", Date: "today"}, Runs: []Run{
 		{Workload: W1Check, Hosts: 100, Tool: ToolPush, Wall: 2 * time.Second, ControllerCPU: 200 * time.Millisecond, Conns: 1, Execs: 1, CountSource: "x"},
 		{Workload: W1Check, Hosts: 100, Tool: ToolAnsible, Wall: 100 * time.Second, ControllerCPU: 60 * time.Second, Conns: 1, Execs: 17, CountSource: "y"},
-		{Workload: W1Check, Hosts: 100, Tool: ToolFloor, Wall: 1600 * time.Millisecond, ControllerCPU: 100 * time.Millisecond},
+		{Workload: W1Check, Hosts: 100, Tool: ToolFloor, Wall: 1600 * time.Millisecond, ControllerCPU: 100 * time.Millisecond, ServerCPU: 2900 * time.Millisecond},
 		{Workload: W1Check, Hosts: 300, Tool: ToolPush, Wall: 6 * time.Second, ControllerCPU: 600 * time.Millisecond},
 		{Workload: W1Check, Hosts: 10, Tool: ToolPush, Wall: time.Second, ControllerCPU: 30 * time.Millisecond},
 	}}
@@ -23,6 +23,8 @@ func TestMarkdownRatios(t *testing.T) {
 		"Machine: 2 CPUs, cpu, kernel 6.1",
 		// push 2 s, Ansible 100 s, floor 1.6 s: 0.02× and 1.25×; CPU per host 2 ms and 600 ms, 300× apart.
 		"| 1 check (converged) | 100 | 2.00 s | 100.00 s | 1.60 s | 0.02× | 1.25× | 2.00 ms | 600.00 ms | 300.00× | 1, 1 | 1, 17 | 0 B |",
+		// The floor used 3 s of CPU in all: 1.5 s on 2 CPUs; 29 ms of server CPU per host.
+		"| 1 check (converged) | 100 | 29.0 ms | — | — | 1.50 s / 1.60 s | — | — |",
 		// No Ansible and no floor at 300: dashes, not zeros or infinities.
 		"| 1 check (converged) | 300 | 6.00 s | — | — | — | — | 2.00 ms | — | — | — | — | 0 B |",
 	} {

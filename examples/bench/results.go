@@ -121,6 +121,20 @@ func (r Results) Markdown() string {
 			perHost(p, okP), perHost(a, okA), ratio(a.ControllerCPU, p.ControllerCPU, okP && okA),
 			counts(p, okP), counts(a, okA), upload(p, okP))
 	}
+	b.WriteString("\nServer side, and the bound it sets: server CPU per host (sshd and what it ran), and each tool's CPU bound on wall time here, (controller + server CPU) ÷ CPUs, against its wall:\n\n")
+	b.WriteString("| workload | hosts | floor srv CPU/host | push srv CPU/host | ansible srv CPU/host | floor bound / wall | push bound / wall | ansible bound / wall |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, k := range r.rows() {
+		p, okP := r.find(k.workload, k.n, ToolPush)
+		a, okA := r.find(k.workload, k.n, ToolAnsible)
+		f, okF := r.find(k.workload, k.n, ToolFloor)
+		if !okF && !okA {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", k.workload, k.n,
+			serverPerHost(f, okF), serverPerHost(p, okP), serverPerHost(a, okA),
+			bound(f, okF, m.CPUs), bound(p, okP, m.CPUs), bound(a, okA, m.CPUs))
+	}
 	b.WriteString("\nEvery run:\n\n")
 	b.WriteString("| workload | hosts | tool | wall | controller CPU | server CPU | server/controller CPU | bytes to hosts | changed | failed | note |\n")
 	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
@@ -190,4 +204,19 @@ func (r Results) Write(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(r.Markdown()), 0o644)
+}
+
+func serverPerHost(x Run, ok bool) string {
+	if !ok || x.Hosts == 0 || x.ServerCPU <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f ms", float64(x.ServerCPU)/float64(time.Millisecond)/float64(x.Hosts))
+}
+
+// bound is the least wall time the CPU a run used allows on cpus cores.
+func bound(x Run, ok bool, cpus int) string {
+	if !ok || cpus < 1 || x.ServerCPU <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%s / %s", seconds((x.ControllerCPU+x.ServerCPU)/time.Duration(cpus)), seconds(x.Wall))
 }
