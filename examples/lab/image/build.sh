@@ -52,6 +52,8 @@ root=$work/rootfs
 
 pkgs=systemd-sysv,udev,dbus,kmod,procps,sudo,busybox-static,openssh-server,openssh-sftp-server
 pkgs+=,iproute2,iptables,nftables,iputils-ping,docker.io,ifupdown,netplan.io
+# For `make bench` (Ansible on the agents: its modules, community.docker).
+pkgs+=,python3,python3-docker
 debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 	{ tail -30 "$work/debootstrap.log" >&2; exit 1; }
 log "debootstrap done after $(($(date +%s) - start))s"
