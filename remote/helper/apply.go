@@ -43,6 +43,19 @@ func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Opti
 	}
 }
 
+// skipDocker marks the Docker network steps not attempted: Docker did
+// not answer (err).
+func skipDocker(steps []plan.Step, err error) {
+	for i := range steps {
+		switch steps[i].Kind {
+		case proto.ActCreateNetwork, proto.ActReplaceNetwork, proto.ActRemoveNetwork:
+			if steps[i].Outcome == proto.OutcomePending {
+				steps[i].Outcome, steps[i].Error = proto.OutcomeSkipped, "not attempted: docker: "+err.Error()
+			}
+		}
+	}
+}
+
 func unmet(needs []string, outcome map[string]proto.Outcome) string {
 	for _, n := range needs {
 		if outcome[n] != proto.OutcomeDone {
@@ -169,11 +182,9 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 			}
 		}
 	}
-	nets, _, err := readNetworks(ctx, cl, spec, nil)
-	if err != nil {
-		fail("", err)
-		return
-	}
+	// Without Docker (restore at boot), only subnets the spec gives are
+	// known; the rules of the others fail below.
+	nets, _, dockerErr := readNetworks(ctx, cl, spec, nil)
 	cur, err := h.cfg.snat().Read()
 	if err != nil {
 		fail("", err)
@@ -185,10 +196,7 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 		return
 	}
 	rules, _ := plan.SNATRules(spec, nets, cur.Rules, opts.Prune)
-	var keep []proto.SNATRule
-	for _, r := range rules {
-		keep = append(keep, r)
-	}
+	keep := rules
 	for _, b := range spec.Bridges {
 		if b.SourceIP == "" {
 			continue
@@ -200,7 +208,12 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 			continue
 		}
 		if b.Subnet == "" && nets[b.Name].Subnet == "" {
-			fail(target, fmt.Errorf("subnet of network %s is unknown: the network does not exist", b.Name))
+			why := errors.New("the network does not exist")
+			if dockerErr != nil { // keep what the table has for it
+				why = fmt.Errorf("docker: %w", dockerErr)
+				keep = append(keep, rulesOf(cur.Rules, b.Bridge)...)
+			}
+			fail(target, fmt.Errorf("subnet of network %s is unknown: %w", b.Name, why))
 		}
 	}
 	if err := h.cfg.snat().Replace(keep); err != nil {
@@ -212,6 +225,16 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 			steps[i].Outcome = proto.OutcomeDone
 		}
 	}
+}
+
+func rulesOf(rules []proto.SNATRule, bridge string) []proto.SNATRule {
+	var out []proto.SNATRule
+	for _, r := range rules {
+		if r.Bridge == bridge {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func dropBridge(rules []proto.SNATRule, bridge string) []proto.SNATRule {

@@ -122,7 +122,7 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	if err := plan.Validate(spec); err != nil {
 		return fmt.Errorf("invalid spec: %w", err)
 	}
-	if verb == proto.VerbApply || verb == proto.VerbVerify {
+	if verb != proto.VerbFacts && verb != proto.VerbPlan {
 		l, err := lock.Acquire(h.cfg.LockPath, opts.Holder)
 		if err != nil {
 			return err
@@ -154,7 +154,7 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		}
 		return nil
 	}
-	if err := h.preflight(spec, obs); err != nil {
+	if err := h.preflight(verb, spec, obs); err != nil {
 		res.Facts = h.facts(spec, obs)
 		return err
 	}
@@ -163,6 +163,9 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		res.Facts = h.facts(spec, obs)
 		res.Actions = actions(steps)
 		return nil
+	}
+	if obs.DockerErr != nil { // restore only (preflight): do what needs no Docker
+		skipDocker(steps, obs.DockerErr)
 	}
 	h.apply(ctx, spec, opts, steps, cl)
 	res.Actions = actions(steps)
@@ -177,8 +180,10 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	return nil
 }
 
-// preflight refuses specs the host cannot take or that are unsafe.
-func (h *Helper) preflight(spec proto.HostSpec, obs observation) error {
+// preflight refuses specs the host cannot take or that are unsafe. At
+// boot (restore) a Docker that does not answer is not a reason to leave
+// the trunk, the SNAT table and the addresses down as well.
+func (h *Helper) preflight(verb proto.Verb, spec proto.HostSpec, obs observation) error {
 	desired := plan.Desired(spec, obs.Trunk.Name)
 	if err := plan.CheckSafety(desired, obs.Observed); err != nil {
 		return err
@@ -187,6 +192,9 @@ func (h *Helper) preflight(spec proto.HostSpec, obs observation) error {
 		return nil
 	}
 	if obs.DockerErr != nil {
+		if verb == proto.VerbRestore {
+			return nil
+		}
 		return fmt.Errorf("docker: %w", obs.DockerErr)
 	}
 	for _, v := range spec.VLANs {
@@ -228,5 +236,5 @@ func (h *Helper) restore(ctx context.Context, opts proto.Options, res *proto.Res
 		opts.Holder = "push-restore (boot)"
 	}
 	opts.Prune = false
-	return h.runSpec(ctx, proto.VerbApply, *spec, opts, res)
+	return h.runSpec(ctx, proto.VerbRestore, *spec, opts, res)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,5 +204,38 @@ func TestTrunkByMACMustAgree(t *testing.T) {
 	res, code := runMain(t, cfg, nil, request(proto.VerbPlan, spec))
 	if code != proto.ExitFailed || !strings.Contains(res.Error, "belongs to mgmt0") {
 		t.Fatalf("plan with disagreeing NIC and MAC: code %d error %q", code, res.Error)
+	}
+}
+
+// TestRestoreWithoutDocker: at a boot where Docker does not answer,
+// restore still brings the trunk up and writes the SNAT table, skips the
+// Docker networks saying why, and fails.
+func TestRestoreWithoutDocker(t *testing.T) {
+	cfg, h := trunkHost(t)
+	spec := proto.HostSpec{Agent: "a1", Trunk: &proto.Trunk{NIC: "tr0"},
+		Bridges: []proto.BridgeNetwork{{Name: "z_custom_a", Bridge: "z_custom_a", Subnet: "172.19.0.0/16", SourceIP: "10.0.2.15"}}}
+	must(t, cfg.state().SaveApplied(spec))
+
+	res, code := runMain(t, cfg, []string{"restore"}, "")
+	outcome := map[proto.ActionKind]proto.Outcome{}
+	for _, a := range res.Actions {
+		outcome[a.Kind] = a.Outcome
+		if a.Kind == proto.ActCreateNetwork && !strings.Contains(a.Error, "not attempted: docker:") {
+			t.Errorf("network step does not say Docker is why: %+v", a)
+		}
+	}
+	if code != proto.ExitFailed || outcome[proto.ActTrunkUp] != proto.OutcomeDone || outcome[proto.ActAddSNAT] != proto.OutcomeDone ||
+		outcome[proto.ActCreateNetwork] != proto.OutcomeSkipped {
+		t.Fatalf("restore without Docker: code %d, actions %+v", code, res.Actions)
+	}
+	l, err := h.LinkByName("tr0")
+	must(t, err)
+	if l.Attrs().Flags&net.FlagUp == 0 {
+		t.Error("trunk left down")
+	}
+	st, err := cfg.snat().Read()
+	must(t, err)
+	if want := (proto.SNATRule{Subnet: "172.19.0.0/16", Bridge: "z_custom_a", SourceIP: "10.0.2.15"}); len(st.Rules) != 1 || st.Rules[0] != want {
+		t.Errorf("SNAT rules %+v, want %+v", st.Rules, want)
 	}
 }

@@ -47,6 +47,23 @@ func TestSurvivesDockerRestartAndReboot(t *testing.T) {
 		"[ $s = active ] && exit 0; [ $s = failed ] && break; sleep 1; done; systemctl status push-restore.service; exit 1")
 	r.verified(ctx, spec)
 	r.converged(ctx, spec)
+
+	// A boot where Docker does not come up: restore still brings back
+	// the trunk and the SNAT table, and fails naming Docker.
+	r.sh(ctx, "systemctl stop docker.socket docker && nft delete table ip push && ip link set eth1 down")
+	t.Cleanup(func() { r.exec(testContext(t, time.Minute), "systemctl start docker", nil) })
+	res, code := r.helper(ctx, proto.VerbRestore, spec, proto.Options{})
+	k := actionKinds(res)
+	if code != proto.ExitFailed || k["done trunk-up"] != 1 || k["done add-snat"] == 0 || k["failed add-snat"] > 0 || k["skipped create-network"] == 0 {
+		t.Fatalf("restore without Docker: exit %d, want 1 with the trunk up and SNAT added, networks skipped:\n%s", code, actionsText(res))
+	}
+	if text := actionsText(res); !strings.Contains(text, "not attempted: docker:") {
+		t.Errorf("restore without Docker does not say Docker is why:\n%s", text)
+	}
+	r.sh(ctx, "nft list table ip push | grep -q 'snat to "+r.agent.ExtraAddr+"' && ip -br link show eth1 | grep -q UP")
+	r.sh(ctx, "systemctl start docker")
+	r.converged(ctx, spec)
+	r.verified(ctx, spec)
 }
 
 // TestKillMidApply kills the helper with SIGKILL at several points of
