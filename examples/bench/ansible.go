@@ -37,6 +37,18 @@ type ansibleTarget struct {
 // checked against the fleet's known_hosts, the linear strategy (or
 // BENCH_ANSIBLE_STRATEGY), python3 named so no interpreter discovery runs.
 func writeAnsible(dir, playbook string, forks int, strategy, key, knownHosts string, targets []ansibleTarget, vars map[string]any, files map[string][]byte) (*ansibleSetup, error) {
+	// ansible.cfg's paths are read relative to where Ansible runs, not
+	// to the file: every path in it must be absolute.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if key, err = filepath.Abs(key); err != nil {
+		return nil, err
+	}
+	if knownHosts, err = filepath.Abs(knownHosts); err != nil {
+		return nil, err
+	}
 	for _, d := range []string{dir, filepath.Join(dir, "files"), filepath.Join(dir, "cp")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err

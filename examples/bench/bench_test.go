@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -84,5 +85,38 @@ func TestNFTTableReplacesPushTable(t *testing.T) {
 		"\t}\n}\n"
 	if got != want {
 		t.Errorf("nft script:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// An ansible.cfg with a relative inventory path is read relative to the
+// working directory, where Ansible then finds no inventory and runs on no
+// host at all, successfully.
+func TestAnsiblePathsAreAbsolute(t *testing.T) {
+	t.Chdir(t.TempDir())
+	a, err := writeAnsible("projdir", "play.yml", 3, "linear", "keyfile", "knownfile",
+		[]ansibleTarget{{Name: "h", Addr: "192.0.2.1", Port: 22}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, name := range []string{"ansible.cfg", "inventory.json"} {
+		b, err := os.ReadFile(filepath.Join(a.dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range strings.FieldsFunc(string(b), func(r rune) bool { return strings.ContainsRune(" \n\"=,", r) }) {
+			if strings.Contains(tok, "projdir") || strings.Contains(tok, "keyfile") || strings.Contains(tok, "knownfile") {
+				seen++
+				if !filepath.IsAbs(tok) {
+					t.Errorf("%s: %s is relative", name, tok)
+				}
+			}
+		}
+	}
+	if seen < 4 {
+		t.Errorf("found %d paths; want the inventory, control path, known_hosts, key and files", seen)
+	}
+	if !filepath.IsAbs(a.playbook) {
+		t.Errorf("playbook %s is relative", a.playbook)
 	}
 }

@@ -138,8 +138,8 @@ func (b *bench) labRuns(ctx context.Context, l *labenv.Lab) error {
 		})
 		b.res.Runs[len(b.res.Runs)-1].Changed, b.res.Runs[len(b.res.Runs)-1].Failed = o.Changed, o.Failed
 		_ = r
-		if err == nil && o.Failed > 0 {
-			err = fmt.Errorf("%d hosts failed: %s", o.Failed, o.FirstError)
+		if err == nil && (o.Failed > 0 || o.Hosts != n) {
+			err = fmt.Errorf("%d of %d hosts failed (%d ran): %s", o.Failed, n, o.Hosts, o.FirstError)
 		}
 		if err == nil && !wantChanged && o.Changed > 0 {
 			err = fmt.Errorf("the re-run changed %d hosts", o.Changed)
