@@ -58,9 +58,11 @@ var (
 )
 
 // Require returns the running lab, or skips t (fails it in CI) when there
-// is none. It blocks until no other test process holds the lab.
+// is none. It blocks until no other test process holds the lab. Every
+// lab test is slow: with -short it is skipped.
 func Require(t testing.TB) *Lab {
 	t.Helper()
+	needs.NotShort(t)
 	needs.Root(t)
 	dir, root, err := stateDir()
 	if err != nil {
