@@ -20,7 +20,7 @@ func (b *bench) notes() []string {
 		for _, n := range b.skippedAnsible {
 			s = append(s, fmt.Sprint(n))
 		}
-		out = append(out, fmt.Sprintf("Ansible was not run on %s hosts (BENCH_ANSIBLE_MAX_N=%d; one run there takes about 3 s per host on this machine). Its server CPU per host is the same at every size, so its wall time there is bounded below by hosts × server CPU per host ÷ cores.", strings.Join(s, ", "), b.ansibleMax))
+		out = append(out, fmt.Sprintf("Ansible was not run on %s hosts (BENCH_ANSIBLE_MAX_N=%d; one run takes 1 to 2.5 s per host on this machine). Its server CPU per host is the same at every size, so its wall time there is bounded below by hosts × server CPU per host ÷ cores.", strings.Join(s, ", "), b.ansibleMax))
 	}
 	return out
 }
