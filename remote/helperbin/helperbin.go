@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
 )
@@ -23,13 +24,31 @@ type Binary struct {
 
 // For returns the helper for a Linux GOARCH ("amd64", "arm64").
 func For(goarch string) (Binary, error) {
-	data, err := fs.ReadFile(binaries, "bin/push-helper-linux-"+goarch)
+	data, err := fs.ReadFile(binaries, name(goarch))
 	if err != nil {
 		return Binary{}, fmt.Errorf("no embedded helper for linux/%s (build push with `make build`): %w", goarch, err)
 	}
 	sum := sha256.Sum256(data)
 	return Binary{GOARCH: goarch, Data: data, SHA256: hex.EncodeToString(sum[:])}, nil
 }
+
+// SHA256 is the hex sha256 of the helper for goarch, read from the
+// embedded file without copying it (a run needs every helper's hash but
+// rarely a helper's bytes).
+func SHA256(goarch string) (string, error) {
+	f, err := binaries.Open(name(goarch))
+	if err != nil {
+		return "", fmt.Errorf("no embedded helper for linux/%s (build push with `make build`): %w", goarch, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash embedded helper for linux/%s: %w", goarch, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func name(goarch string) string { return "bin/push-helper-linux-" + goarch }
 
 // GOARCH maps `uname -m` output to a Go architecture name.
 func GOARCH(unameM string) (string, error) {

@@ -28,11 +28,11 @@ func New(o ssh.Options) (*Transport, error) {
 		return ssh.Helper{GOARCH: b.GOARCH, SHA256: b.SHA256, Data: b.Data}, err
 	}}
 	for _, arch := range helperbin.Arches() {
-		b, err := helperbin.For(arch)
+		sum, err := helperbin.SHA256(arch)
 		if err != nil {
 			return nil, err
 		}
-		set.SHAs[arch] = b.SHA256
+		set.SHAs[arch] = sum
 	}
 	if len(set.SHAs) == 0 {
 		return nil, fmt.Errorf("this push has no embedded helper; build it with `make build`")
