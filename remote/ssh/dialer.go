@@ -69,7 +69,7 @@ func (d *Dialer) Dial(ctx context.Context, c Config) (*Conn, error) {
 	var via *ssh.Client
 	for i := range hops {
 		if via, err = d.jumpClient(ctx, via, hops[:i+1]); err != nil {
-			return nil, fmt.Errorf("connect %s: %w", target, err)
+			return nil, fmt.Errorf("%s: %w", target, err)
 		}
 	}
 	client, err := d.connect(ctx, via, target)
@@ -108,7 +108,7 @@ func (d *Dialer) connect(ctx context.Context, via *ssh.Client, e endpoint) (*ssh
 	hk := d.hostKeysFor(e.knownHosts)
 	algos, err := hk.algorithms(e.addr())
 	if err != nil {
-		return nil, fmt.Errorf("connect %s: %w", e, err)
+		return nil, fmt.Errorf("%s: %w", e, err)
 	}
 	methods, notes := d.auth.methods(e)
 	cfg := &ssh.ClientConfig{
@@ -132,7 +132,7 @@ func (d *Dialer) connect(ctx context.Context, via *ssh.Client, e endpoint) (*ssh
 		if timedOut {
 			return nil, &TimeoutError{Op: "connect to", Addr: e.String(), After: d.o.DialTimeout}
 		}
-		return nil, fmt.Errorf("connect %s: %w", e, err)
+		return nil, fmt.Errorf("%s: %w", e, err)
 	}
 	client, err := handshake(ctx, nc, e.addr(), cfg, d.o.HandshakeTimeout)
 	if err != nil {
@@ -142,12 +142,12 @@ func (d *Dialer) connect(ctx context.Context, via *ssh.Client, e endpoint) (*ssh
 			return nil, timeout
 		}
 		if hkErr := hostKeyError(err); hkErr != nil {
-			return nil, fmt.Errorf("connect %s: %w", e, hkErr)
+			return nil, fmt.Errorf("%s: %w", e, hkErr)
 		}
 		if strings.Contains(err.Error(), "unable to authenticate") {
 			return nil, &AuthError{Endpoint: e.String(), Notes: notes(), Err: err}
 		}
-		return nil, fmt.Errorf("connect %s: %w", e, err)
+		return nil, fmt.Errorf("%s: %w", e, err)
 	}
 	d.connections.Add(1)
 	return client, nil
