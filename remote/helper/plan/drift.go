@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
@@ -87,46 +86,27 @@ func unitState(unitInstalled, linkCurrent bool) string {
 // VLAN parent that is gone; a network not labelled as push's says so.
 func networkDrift(want, got docker.Network, parentMissing bool) (expected, actual string) {
 	w, g := docker.Normalize(want), docker.Normalize(got)
-	if w.Driver != g.Driver {
-		return Describe(w), describeFound(g)
-	}
 	var exp, act []string
 	field := func(e, a string) {
 		exp = append(exp, e)
 		act = append(act, a)
 	}
-	for _, k := range optionKeys(w.Options) {
-		if w.Options[k] != g.Options[k] {
-			field(optionText(k, w.Options[k]), optionText(k, g.Options[k]))
+	for _, f := range docker.Differences(w, g) {
+		switch f.Name {
+		case "driver":
+			return Describe(w), describeFound(g)
+		case "option":
+			field(optionText(f.Key, f.Want), optionText(f.Key, f.Got))
+		case "aux-address":
+			field(auxText(f.Key, f.Want), auxText(f.Key, f.Got))
+		case "attachable":
+			field("attachable", "not attachable")
+		default:
+			field(valueText(f.Name, f.Want), valueText(f.Name, f.Got))
 		}
-	}
-	value := func(what, want, got string) {
-		if want != got && (want != "" || what == "ip-range") {
-			field(valueText(what, want), valueText(what, got))
-		}
-	}
-	value("subnet", w.Subnet, g.Subnet)
-	value("gateway", w.Gateway, g.Gateway)
-	value("ip-range", w.IPRange, g.IPRange)
-	aux := make([]string, 0, len(w.Aux))
-	for k := range w.Aux {
-		aux = append(aux, k)
-	}
-	sort.Strings(aux)
-	for _, k := range aux {
-		if w.Aux[k] != "" && w.Aux[k] != g.Aux[k] {
-			field(auxText(k, w.Aux[k]), auxText(k, g.Aux[k]))
-		}
-	}
-	if w.Attachable && !g.Attachable {
-		field("attachable", "not attachable")
 	}
 	if p := w.Options[docker.OptParent]; parentMissing && p != "" {
 		field("parent "+p+" present", "parent "+p+" missing")
-	}
-	if len(exp) == 0 {
-		// docker.Diff saw a difference these fields do not name.
-		return Describe(w), describeFound(g)
 	}
 	if !g.Managed() {
 		field("created by push", "no push label")
@@ -140,35 +120,6 @@ func describeFound(n docker.Network) string {
 		n.Driver = "no driver"
 	}
 	return Describe(n)
-}
-
-// optionRank orders options as they are named: the parent first.
-func optionRank(key string) int {
-	switch key {
-	case docker.OptParent:
-		return 1
-	case docker.OptIPVlanMode, docker.OptMacvlanMode:
-		return 2
-	case docker.OptBridgeName:
-		return 3
-	case docker.OptMasquerade:
-		return 4
-	}
-	return 5
-}
-
-func optionKeys(opts map[string]string) []string {
-	keys := make([]string, 0, len(opts))
-	for k := range opts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if ri, rj := optionRank(keys[i]), optionRank(keys[j]); ri != rj {
-			return ri < rj
-		}
-		return keys[i] < keys[j]
-	})
-	return keys
 }
 
 func optionText(key, v string) string {
