@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 )
@@ -19,20 +18,11 @@ const countHosts = 2
 // transfer). The timed fleets log at INFO, which costs nothing.
 func (b *bench) count(ctx context.Context) error {
 	b.logf("counting connections and execs on a fleet of %d (sshd LogLevel DEBUG1)", countHosts)
-	f, err := startFleet(ctx, countHosts, "DEBUG1")
+	f, hostsFile, a, err := b.startBenchFleet(ctx, countHosts, "DEBUG1")
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	hostsFile := filepath.Join(f.work, "hosts.json")
-	if err := writeHosts(f, hostsFile); err != nil {
-		return err
-	}
-	a, err := writeAnsible(filepath.Join(f.work, "ansible"), "examples/bench/ansible/fleet.yml", countHosts, b.strategy,
-		f.KeyPath(), f.KnownHostsPath(), ansibleTargets(f), map[string]any{"trunk": trunkNIC}, fleetFiles())
-	if err != nil {
-		return err
-	}
 	b.counts = map[string]Run{}
 	measure := func(tool, workload string, fn func() error) error {
 		before := f.logSizes()

@@ -188,23 +188,36 @@ func ansibleTargets(f *benchFleet) []ansibleTarget {
 	return out
 }
 
+// startBenchFleet starts n sshd (logging at logLevel, "" for the
+// default) and writes what each tool needs to reach them: push's hosts
+// file and Ansible's project.
+func (b *bench) startBenchFleet(ctx context.Context, n int, logLevel string) (*benchFleet, string, *ansibleSetup, error) {
+	f, err := startFleet(ctx, n, logLevel)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	hostsFile := filepath.Join(f.work, "hosts.json")
+	err = writeHosts(f, hostsFile)
+	var a *ansibleSetup
+	if err == nil {
+		a, err = writeAnsible(filepath.Join(f.work, "ansible"), "examples/bench/ansible/fleet.yml", n, b.strategy,
+			f.KeyPath(), f.KnownHostsPath(), ansibleTargets(f), map[string]any{"trunk": trunkNIC}, fleetFiles())
+	}
+	if err != nil {
+		f.Close()
+		return nil, "", nil, err
+	}
+	return f, hostsFile, a, nil
+}
+
 // fleetSize runs workloads 1 and 2 with every tool on a fresh fleet of n.
 func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 	b.logf("starting a fleet of %d sshd", n)
-	f, err := startFleet(ctx, n, "")
+	f, hostsFile, a, err := b.startBenchFleet(ctx, n, "")
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	hostsFile := filepath.Join(f.work, "hosts.json")
-	if err := writeHosts(f, hostsFile); err != nil {
-		return err
-	}
-	a, err := writeAnsible(filepath.Join(f.work, "ansible"), "examples/bench/ansible/fleet.yml", n, b.strategy,
-		f.KeyPath(), f.KnownHostsPath(), ansibleTargets(f), map[string]any{"trunk": trunkNIC}, fleetFiles())
-	if err != nil {
-		return err
-	}
 	add := func(r Run, err error) error {
 		if c, ok := b.counts[r.Tool+r.Workload]; ok && r.Tool == ToolAnsible {
 			r.Conns, r.Execs, r.CountSource = c.Conns, c.Execs, c.CountSource
