@@ -131,18 +131,22 @@ func (s *sim) vm(t *testing.T, name string) *object.VirtualMachine {
 // nicsOn lists the VM's adapters on port group key.
 func (s *sim) nicsOn(t *testing.T, vm string, key string) []types.BaseVirtualEthernetCard {
 	t.Helper()
+	return s.nicsWhere(t, vm, func(b types.BaseVirtualDeviceBackingInfo) bool {
+		p, ok := b.(*types.VirtualEthernetCardDistributedVirtualPortBackingInfo)
+		return ok && p.Port.PortgroupKey == key
+	})
+}
+
+// nicsWhere lists the VM's adapters whose backing matches.
+func (s *sim) nicsWhere(t *testing.T, vm string, match func(types.BaseVirtualDeviceBackingInfo) bool) []types.BaseVirtualEthernetCard {
+	t.Helper()
 	devices, err := s.vm(t, vm).Device(testCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []types.BaseVirtualEthernetCard
 	for _, d := range devices {
-		card, ok := d.(types.BaseVirtualEthernetCard)
-		if !ok {
-			continue
-		}
-		b, ok := card.GetVirtualEthernetCard().Backing.(*types.VirtualEthernetCardDistributedVirtualPortBackingInfo)
-		if ok && b.Port.PortgroupKey == key {
+		if card, ok := d.(types.BaseVirtualEthernetCard); ok && match(card.GetVirtualEthernetCard().Backing) {
 			out = append(out, card)
 		}
 	}

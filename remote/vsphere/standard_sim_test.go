@@ -158,22 +158,10 @@ func (s *sim) vmHost(t *testing.T, vm string) string {
 // standardNICs lists the VM's adapters backed by the standard port group.
 func (s *sim) standardNICs(t *testing.T, vm, pg string) []types.BaseVirtualEthernetCard {
 	t.Helper()
-	devices, err := s.vm(t, vm).Device(testCtx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []types.BaseVirtualEthernetCard
-	for _, d := range devices {
-		card, ok := d.(types.BaseVirtualEthernetCard)
-		if !ok {
-			continue
-		}
-		b, ok := card.GetVirtualEthernetCard().Backing.(*types.VirtualEthernetCardNetworkBackingInfo)
-		if ok && b.DeviceName == pg {
-			out = append(out, card)
-		}
-	}
-	return out
+	return s.nicsWhere(t, vm, func(b types.BaseVirtualDeviceBackingInfo) bool {
+		n, ok := b.(*types.VirtualEthernetCardNetworkBackingInfo)
+		return ok && n.DeviceName == pg
+	})
 }
 
 func standardSpec(hosts []string, vms ...string) proto.VSphereSpec {
