@@ -17,7 +17,7 @@ import (
 	"github.com/kasmfleet/push/remote/helper/netcfg"
 	"github.com/kasmfleet/push/remote/helper/state"
 	"github.com/kasmfleet/push/remote/proto"
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 // The fleet workload: every host has a trunk NIC (a veth pair inside its

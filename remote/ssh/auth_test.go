@@ -17,7 +17,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/kasmfleet/push/examples/lab/needs"
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 // startAgent runs ssh-agent in the foreground on a private socket and

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kasmfleet/push/examples/lab/needs"
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 func TestBecome(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 // BenchmarkFleet compares, on the same 100 sshd, one pass of push's path

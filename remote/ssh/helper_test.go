@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 // echoed is what testdata/echohelper answers.

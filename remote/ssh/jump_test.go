@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 func TestJumpHost(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/kasmfleet/push/examples/lab/needs"
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 // testOptions keep a test away from the machine's ~/.ssh, agent and

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 func TestTimeouts(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/kasmfleet/push/remote/helperbin"
 	"github.com/kasmfleet/push/remote/proto"
 	"github.com/kasmfleet/push/remote/ssh"
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 	"github.com/kasmfleet/push/runner"
 )
 

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/kasmfleet/push/remote/ssh/sshfleet"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 // run executes cmd on host i as user with plain x/crypto/ssh, checking the
