@@ -13,11 +13,11 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/helper/netcfg"
 	"github.com/kasmfleet/push/remote/helper/state"
 	"github.com/kasmfleet/push/remote/proto"
-	"github.com/kasmfleet/push/examples/lab/sshfleet"
 )
 
 // The fleet workload: every host has a trunk NIC (a veth pair inside its

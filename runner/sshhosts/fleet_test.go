@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/kasmfleet/push/examples/lab/needs"
+	"github.com/kasmfleet/push/examples/lab/sshfleet"
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/helperbin"
 	"github.com/kasmfleet/push/remote/proto"
 	"github.com/kasmfleet/push/remote/ssh"
-	"github.com/kasmfleet/push/examples/lab/sshfleet"
 	"github.com/kasmfleet/push/runner"
 )
 
