@@ -46,12 +46,14 @@ func (c *Conn) Close() error {
 
 // Exec runs cmd through the remote user's shell with stdin, within the
 // Dialer's OpTimeout, and returns its output and exit code. It does not
-// use sudo, whatever Config.Become says.
+// use sudo, whatever Config.Become says. A command that sends more than
+// MaxStdout or MaxStderr is ended, with a *RemoteError.
 func (c *Conn) Exec(ctx context.Context, cmd string, stdin []byte) (ExecResult, error) {
-	return c.exec(ctx, "exec on", cmd, stdin)
+	return c.exec(ctx, "exec", cmd, stdin)
 }
 
-func (c *Conn) exec(ctx context.Context, op, cmd string, stdin []byte) (ExecResult, error) {
+// exec runs cmd; doing says what for ("run helper"), in errors.
+func (c *Conn) exec(ctx context.Context, doing, cmd string, stdin []byte) (ExecResult, error) {
 	timeout := c.d.o.OpTimeout
 	octx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -60,6 +62,9 @@ func (c *Conn) exec(ctx context.Context, op, cmd string, stdin []byte) (ExecResu
 		err error
 	}
 	done := make(chan result, 1)
+	over := make(chan string, 2)
+	out := &capped{stream: "stdout", max: MaxStdout, over: over}
+	errOut := &capped{stream: "stderr", max: MaxStderr, over: over}
 	var mu sync.Mutex
 	var sess *ssh.Session
 	abandoned := false
@@ -79,16 +84,12 @@ func (c *Conn) exec(ctx context.Context, op, cmd string, stdin []byte) (ExecResu
 		sess = s
 		mu.Unlock()
 		defer s.Close()
-		var out, errOut bytes.Buffer
-		s.Stdout, s.Stderr = &out, &errOut
+		s.Stdout, s.Stderr = out, errOut
 		s.Stdin = bytes.NewReader(stdin)
 		err = s.Run(cmd)
-		done <- result{ExecResult{Stdout: out.Bytes(), Stderr: errOut.Bytes()}, err}
+		done <- result{ExecResult{Stdout: out.buf, Stderr: errOut.buf}, err}
 	}()
-	select {
-	case r := <-done:
-		return c.result(op, r.r, r.err)
-	case <-octx.Done():
+	abandon := func() {
 		mu.Lock()
 		abandoned = true
 		s := sess
@@ -96,25 +97,52 @@ func (c *Conn) exec(ctx context.Context, op, cmd string, stdin []byte) (ExecResu
 		if s != nil {
 			go s.Close() // may block on a stuck transport; do not wait
 		}
-		if ctx.Err() != nil {
-			return ExecResult{}, fmt.Errorf("%s %s: %w", op, c.e, ctx.Err())
+	}
+	select {
+	case r := <-done:
+		select {
+		case stream := <-over: // the command ended as it passed a limit
+			return ExecResult{}, c.overLimit(doing, r.r, stream)
+		default:
 		}
-		return ExecResult{}, &TimeoutError{Op: op, Addr: c.e.String(), After: timeout}
+		return c.result(doing, r.r, r.err)
+	case stream := <-over:
+		abandon()
+		// The buffers are the session's until it ends; report from the
+		// copy it hands back, or from nothing if it does not end soon.
+		select {
+		case r := <-done:
+			return ExecResult{}, c.overLimit(doing, r.r, stream)
+		case <-time.After(time.Second):
+			return ExecResult{}, c.overLimit(doing, ExecResult{}, stream)
+		}
+	case <-octx.Done():
+		abandon()
+		if ctx.Err() != nil {
+			return ExecResult{}, fmt.Errorf("%s on %s: %w", doing, c.e, ctx.Err())
+		}
+		return ExecResult{}, &TimeoutError{Op: doing + " on", Addr: c.e.String(), After: timeout}
 	}
 }
 
-func (c *Conn) result(op string, r ExecResult, err error) (ExecResult, error) {
+func (c *Conn) overLimit(doing string, r ExecResult, stream string) error {
+	r.ExitCode = -1
+	return newRemoteError(c.e, doing, limitProblem(stream), r, nil)
+}
+
+func (c *Conn) result(doing string, r ExecResult, err error) (ExecResult, error) {
 	if err == nil {
 		return r, nil
 	}
 	var exit *ssh.ExitError
 	if errors.As(err, &exit) {
 		if sig := exit.Signal(); sig != "" {
-			return r, fmt.Errorf("%s %s: killed by signal %s", op, c.e, sig)
+			return r, fmt.Errorf("%s on %s: killed by signal %s", doing, c.e, sig)
 		}
 		r.ExitCode = exit.ExitStatus()
 		return r, nil
 	}
+	r.ExitCode = -1
 	if lost := c.ka.err(); lost != nil {
 		return r, &ConnectionLostError{Endpoint: c.e.String(), Err: lost}
 	}
@@ -122,7 +150,7 @@ func (c *Conn) result(op string, r ExecResult, err error) (ExecResult, error) {
 	if errors.As(err, &missing) {
 		return r, &ConnectionLostError{Endpoint: c.e.String(), Err: errors.New("the command ended without an exit status")}
 	}
-	return r, fmt.Errorf("%s %s: %w", op, c.e, err)
+	return r, fmt.Errorf("%s on %s: %w", doing, c.e, err)
 }
 
 // keepalive probes a connection and closes it when the peer stops

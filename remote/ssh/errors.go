@@ -1,8 +1,10 @@
 package ssh
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,4 +146,73 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// RemoteError: a command push ran on a host did not do what push expects
+// of it (no answer, an unreadable one, too much output, a failed upload).
+// It keeps the exit code and the first bytes of what the host sent.
+type RemoteError struct {
+	Endpoint string
+	Doing    string // "run helper", "upload helper", ...
+	Problem  string // "no answer", "sent more than 8 MiB on stdout; ..."
+	ExitCode int    // -1 when the command ended without one
+	// Stdout and Stderr are the first bytes the host sent (at most 16 KiB
+	// each), for the full log; Error shows their first lines.
+	Stdout, Stderr []byte
+	Err            error // the underlying failure, if any
+}
+
+func (e *RemoteError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s on %s: %s", e.Doing, e.Endpoint, e.Problem)
+	if e.ExitCode >= 0 {
+		fmt.Fprintf(&b, " (exit %d)", e.ExitCode)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	for _, s := range []struct {
+		name string
+		out  []byte
+	}{{"stdout", e.Stdout}, {"stderr", e.Stderr}} {
+		if lines := firstLines(s.out, 3, 200); lines != "" {
+			fmt.Fprintf(&b, "; %s: %s", s.name, lines)
+		}
+	}
+	return b.String()
+}
+
+func (e *RemoteError) Unwrap() error { return e.Err }
+
+// Output is everything of the host's output the error kept, for the log.
+func (e *RemoteError) Output() string {
+	return fmt.Sprintf("stdout (first %d bytes): %q\nstderr (first %d bytes): %q", len(e.Stdout), e.Stdout, len(e.Stderr), e.Stderr)
+}
+
+func newRemoteError(e endpoint, doing, problem string, r ExecResult, err error) *RemoteError {
+	return &RemoteError{Endpoint: e.String(), Doing: doing, Problem: problem, ExitCode: r.ExitCode,
+		Stdout: head(r.Stdout), Stderr: head(r.Stderr), Err: err}
+}
+
+func head(b []byte) []byte { return bytes.Clone(b[:min(len(b), headSize)]) }
+
+// firstLines is up to n non-blank lines of b, each cut at width
+// characters, quoted so that a host's control characters reach no
+// terminal.
+func firstLines(b []byte, n, width int) string {
+	var out []string
+	for _, line := range strings.Split(string(b[:min(len(b), n*width*4)]), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if r := []rune(line); len(r) > width {
+			line = string(r[:width]) + "…"
+		}
+		out = append(out, strconv.Quote(line))
+		if len(out) == n {
+			break
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -1,7 +1,6 @@
 package ssh
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -28,32 +27,46 @@ type HelperSet struct {
 
 // HelperRun is what one RunHelper did.
 type HelperRun struct {
-	ExecResult           // the helper's output and exit code (0 ok, 1 failed, 2 changes pending)
+	// ExecResult is the helper's answer (what it printed between push's
+	// markers), its stderr and exit code (0 ok, 1 failed, 2 changes pending).
+	ExecResult
 	Path          string // the helper's path on the host, when known
 	Uploaded      bool   // the helper was missing and was uploaded
 	BytesUploaded int64
 	Execs         int // remote commands run: 1 when the helper was present
+	// Noise is the first line the host's shell printed around push's
+	// commands (ignored, but worth a warning), and NoiseWhere "before" or
+	// "after" them.
+	Noise, NoiseWhere string
+
+	e endpoint
 }
 
-// Exit codes and markers of the scripts below; the helper itself uses 0-2.
-const (
-	exitMissing = 97
-	exitCorrupt = 98
-	exitNoHash  = 99
-
-	markMissing   = "push-helper-missing "
-	markCorrupt   = "push-helper-corrupt "
-	markInstalled = "push-helper-installed"
-)
+// Exit code of the run script when no build is present; the helper itself
+// uses 0-2.
+const exitMissing = 97
 
 // RunHelper runs push-helper on the host with args and stdin. The remote
-// command tries the content-addressed path of each build in h and execs
+// command tries the content-addressed path of each build in h and runs
 // the first present (through `sudo -n` when becoming root), so a host that
 // has the helper costs one exec and uploads nothing. Otherwise it uploads
 // the build for the host's architecture (temp file, sha256 checked on the
-// host, chmod, atomic rename, older versions pruned) and runs it.
+// host, chmod, atomic rename, older versions pruned) and runs it. The
+// answer is framed by markers new for every command, so whatever the
+// host's shell prints around it is set aside (HelperRun.Noise).
 func (c *Conn) RunHelper(ctx context.Context, h HelperSet, args []string, stdin []byte) (HelperRun, error) {
-	var run HelperRun
+	return c.runHelper(ctx, h, args, stdin, false)
+}
+
+// ReplaceHelper uploads the helper again, whatever its path holds, then
+// runs it as RunHelper does: for a host whose file at the helper's path
+// answered as another build (left there by hand, or damaged).
+func (c *Conn) ReplaceHelper(ctx context.Context, h HelperSet, args []string, stdin []byte) (HelperRun, error) {
+	return c.runHelper(ctx, h, args, stdin, true)
+}
+
+func (c *Conn) runHelper(ctx context.Context, h HelperSet, args []string, stdin []byte, replace bool) (HelperRun, error) {
+	run := HelperRun{e: c.e}
 	if len(h.SHAs) == 0 {
 		return run, errors.New("run helper: no helper builds")
 	}
@@ -62,38 +75,72 @@ func (c *Conn) RunHelper(ctx context.Context, h HelperSet, args []string, stdin 
 			return run, fmt.Errorf("run helper: build for %s: %q is not a sha256 in lowercase hex", arch, sha)
 		}
 	}
-	script := c.runScript(h, args)
-	r, err := c.exec(ctx, "run helper on", script, stdin)
+	u, r, err := c.runOnce(ctx, h, args, stdin, !replace, &run)
+	if err != nil {
+		return run, err
+	}
+	if arch, missing := u.marks["missing"]; missing {
+		goarch, err := goarchOf(strings.TrimSpace(arch))
+		if err != nil {
+			return run, fmt.Errorf("run helper on %s: %w", c.e, err)
+		}
+		helper, err := loadHelper(h, goarch)
+		if err != nil {
+			return run, fmt.Errorf("run helper on %s: %w", c.e, err)
+		}
+		if err := c.install(ctx, helper, h, &run); err != nil {
+			return run, err
+		}
+		if u, r, err = c.runOnce(ctx, h, args, stdin, true, &run); err != nil {
+			return run, err
+		}
+		if _, missing := u.marks["missing"]; missing {
+			return run, fmt.Errorf("run helper on %s: helper still missing after upload to %s", c.e, run.Path)
+		}
+	}
+	run.ExecResult = ExecResult{Stdout: u.answer, Stderr: r.Stderr, ExitCode: r.ExitCode}
+	if u.ended { // a ForceCommand wrapper may not pass the exit status on
+		run.ExitCode = u.exit
+	}
+	return run, c.helperError(run.ExecResult, u, r)
+}
+
+// runOnce runs the run script (trying the installed builds when cached).
+func (c *Conn) runOnce(ctx context.Context, h HelperSet, args []string, stdin []byte, cached bool, run *HelperRun) (unframed, ExecResult, error) {
+	f := newFrame()
+	r, err := c.exec(ctx, "run helper", c.runScript(f, h, args, cached), stdin)
 	run.Execs++
-	if err != nil {
-		return run, err
+	u := f.parse(r.Stdout)
+	run.noted(u)
+	var lost *ConnectionLostError
+	if errors.As(err, &lost) && u.begun && !u.ended {
+		return u, r, newRemoteError(c.e, "run helper", fmt.Sprintf("the connection closed in the middle of the helper's answer, after %d bytes", len(u.answer)), r, err)
 	}
-	arch, missing := parseMissing(r)
-	if !missing {
-		run.ExecResult = r
-		return run, c.helperError(r)
+	return u, r, err
+}
+
+// noted keeps the first noise a command's output had.
+func (run *HelperRun) noted(u unframed) {
+	if run.Noise == "" {
+		run.Noise, run.NoiseWhere = u.noise, u.noisyAt
 	}
-	goarch, err := goarchOf(arch)
-	if err != nil {
-		return run, fmt.Errorf("run helper on %s: %w", c.e, err)
+}
+
+// NoiseWarning says what the host's shell printed and what to do about
+// it, or "" when it printed nothing.
+func (run HelperRun) NoiseWarning() string {
+	if run.Noise == "" {
+		return ""
 	}
-	helper, err := loadHelper(h, goarch)
-	if err != nil {
-		return run, fmt.Errorf("run helper on %s: %w", c.e, err)
-	}
-	if err := c.install(ctx, helper, h, &run); err != nil {
-		return run, err
-	}
-	r, err = c.exec(ctx, "run helper on", script, stdin)
-	run.Execs++
-	if err != nil {
-		return run, err
-	}
-	if _, missing := parseMissing(r); missing {
-		return run, fmt.Errorf("run helper on %s: helper still missing after upload to %s", c.e, run.Path)
-	}
-	run.ExecResult = r
-	return run, c.helperError(r)
+	return fmt.Sprintf("the login shell of %s printed %s %s push's command; push ignored it, but "+
+		"%s's ~/.bashrc, ~/.profile or an sshd ForceCommand should print nothing for non-interactive sessions",
+		run.e, run.Noise, run.NoiseWhere, run.e.user)
+}
+
+// Bad is the error for an answer push cannot use (malformed, truncated):
+// it carries the exit code and the first bytes of what the helper sent.
+func (run HelperRun) Bad(problem string) *RemoteError {
+	return newRemoteError(run.e, "run helper", problem, run.ExecResult, nil)
 }
 
 // helperDir is where the helper lives on the host, as a shell word.
@@ -106,7 +153,9 @@ func (c *Conn) helperDir() string {
 
 func helperName(sha string) string { return "push-helper-" + sha }
 
-func (c *Conn) runScript(h HelperSet, args []string) string {
+// runScript runs the first build present (none when !cached) between
+// f's begin and end markers, or names the host's architecture.
+func (c *Conn) runScript(f frame, h HelperSet, args []string, cached bool) string {
 	var quoted []string
 	for _, a := range args {
 		quoted = append(quoted, shellQuote(a))
@@ -117,15 +166,17 @@ func (c *Conn) runScript(h HelperSet, args []string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "d=%s\nfor h in", c.helperDir())
-	for _, sha := range sortedSHAs(h) {
-		fmt.Fprintf(&b, ` "$d/%s"`, helperName(sha))
+	if cached {
+		for _, sha := range sortedSHAs(h) {
+			fmt.Fprintf(&b, ` "$d/%s"`, helperName(sha))
+		}
 	}
-	fmt.Fprintf(&b, "; do\n\t[ -x \"$h\" ] && exec %s\"$h\" %s\ndone\necho \"%s$(uname -m)\"\nexit %d\n",
-		sudo, strings.Join(quoted, " "), markMissing, exitMissing)
+	fmt.Fprintf(&b, "; do\n\tif [ -x \"$h\" ]; then\n\t\techo %s\n\t\t%s\"$h\" %s\n\t\tr=$?\n\t\techo \"%s $r\"\n\t\texit $r\n\tfi\ndone\necho \"%s $(uname -m)\"\nexit %d\n",
+		f.mark("begin"), sudo, strings.Join(quoted, " "), f.mark("end"), f.mark("missing"), exitMissing)
 	return b.String()
 }
 
-func (c *Conn) installScript(helper Helper, h HelperSet) string {
+func (c *Conn) installScript(f frame, helper Helper, h HelperSet) string {
 	name := helperName(helper.SHA256)
 	keep := []string{`"$f"`}
 	for _, sha := range sortedSHAs(h) {
@@ -142,23 +193,24 @@ cat > "$t"
 if command -v sha256sum >/dev/null 2>&1; then s=$(sha256sum "$t")
 elif command -v shasum >/dev/null 2>&1; then s=$(shasum -a 256 "$t")
 elif command -v openssl >/dev/null 2>&1; then s=$(openssl dgst -sha256 -r "$t")
-else echo "no sha256sum, shasum or openssl on the host" >&2; exit %[5]d
+else echo "no sha256sum, shasum or openssl on the host" >&2; exit 1
 fi
 s=${s%%%% *}
-if [ "$s" != %[3]s ]; then echo "%[6]s$s"; exit %[4]d; fi
+if [ "$s" != %[3]s ]; then echo "%[4]s $s"; exit 1; fi
 chmod 0755 "$t"
 mv -f "$t" "$f"
 trap - EXIT
 for o in "$d"/push-helper-*; do
-	case "$o" in %[7]s) ;; *) rm -f "$o" ;; esac
+	case "$o" in %[5]s) ;; *) rm -f "$o" ;; esac
 done
 find "$d" -name '.push-helper-*' -mmin +60 -exec rm -f {} + 2>/dev/null || true
-echo %[8]s
-`, c.helperDir(), name, helper.SHA256, exitCorrupt, exitNoHash, markCorrupt, strings.Join(keep, "|"), markInstalled)
+echo %[6]s
+`, c.helperDir(), name, helper.SHA256, f.mark("corrupt"), strings.Join(keep, "|"), f.mark("installed"))
 }
 
 func (c *Conn) install(ctx context.Context, helper Helper, h HelperSet, run *HelperRun) error {
-	cmd := c.installScript(helper, h)
+	f := newFrame()
+	cmd := c.installScript(f, helper, h)
 	if c.become {
 		cmd = "sudo -n -- sh -c " + shellQuote(cmd)
 	}
@@ -166,7 +218,7 @@ func (c *Conn) install(ctx context.Context, helper Helper, h HelperSet, run *Hel
 	if c.d.corruptUpload != nil {
 		data = c.d.corruptUpload(data)
 	}
-	r, err := c.exec(ctx, "upload helper to", cmd, data)
+	r, err := c.exec(ctx, "upload helper", cmd, data)
 	run.Execs++
 	if err != nil {
 		return err
@@ -174,28 +226,36 @@ func (c *Conn) install(ctx context.Context, helper Helper, h HelperSet, run *Hel
 	run.Uploaded = true
 	run.BytesUploaded += int64(len(data))
 	c.d.bytesUploaded.Add(int64(len(data)))
-	if err := c.sudoError(r); err != nil {
+	u := f.parse(r.Stdout)
+	run.noted(u)
+	got, corrupt := u.marks["corrupt"]
+	_, installed := u.marks["installed"]
+	switch {
+	case corrupt:
+		return &HelperCorruptError{Endpoint: c.e.String(), Want: helper.SHA256, Got: strings.TrimSpace(got)}
+	case installed:
+		run.Path = strings.ReplaceAll(c.helperDir(), `"`, "") + "/" + helperName(helper.SHA256)
+		return nil
+	}
+	if err := c.sudoError(ExecResult{Stderr: r.Stderr, ExitCode: r.ExitCode}); err != nil {
 		return err
 	}
-	switch {
-	case r.ExitCode == exitCorrupt && bytes.HasPrefix(r.Stdout, []byte(markCorrupt)):
-		got := strings.TrimSpace(strings.TrimPrefix(string(r.Stdout), markCorrupt))
-		return &HelperCorruptError{Endpoint: c.e.String(), Want: helper.SHA256, Got: got}
-	case r.ExitCode != 0 || !bytes.Contains(r.Stdout, []byte(markInstalled)):
-		return fmt.Errorf("upload helper to %s: exit %d: %s", c.e, r.ExitCode, firstLine(r.Stderr))
-	}
-	run.Path = strings.ReplaceAll(c.helperDir(), `"`, "") + "/" + helperName(helper.SHA256)
-	return nil
+	return newRemoteError(c.e, "upload helper", "the upload failed; nothing was installed", r, nil)
 }
 
 // helperError turns a failure to start the helper (not the helper's own
-// failure, which is exit 1 with JSON on stdout) into an error.
-func (c *Conn) helperError(r ExecResult) error {
-	if err := c.sudoError(r); err != nil {
+// failure, which is exit 1 with JSON on stdout) into an error. answer is
+// the helper's part of r, u the whole output taken apart.
+func (c *Conn) helperError(answer ExecResult, u unframed, r ExecResult) error {
+	if err := c.sudoError(answer); err != nil {
 		return err
 	}
-	if (r.ExitCode == 126 || r.ExitCode == 127) && len(r.Stdout) == 0 {
-		return fmt.Errorf("run helper on %s: cannot execute it (exit %d): %s", c.e, r.ExitCode, firstLine(r.Stderr))
+	switch {
+	case !u.begun:
+		return newRemoteError(c.e, "run helper", fmt.Sprintf("the host did not run push's command "+
+			"(is the login shell of %s /bin/false or nologin, or does an sshd ForceCommand replace commands?)", c.e.user), r, nil)
+	case (answer.ExitCode == 126 || answer.ExitCode == 127) && len(answer.Stdout) == 0:
+		return newRemoteError(c.e, "run helper", "cannot execute the helper", answer, nil)
 	}
 	return nil
 }
@@ -219,17 +279,12 @@ func (c *Conn) sudoError(r ExecResult) error {
 		return nil
 	case strings.Contains(msg, "password is required") || strings.Contains(msg, "terminal is required"):
 		return &SudoPasswordError{Endpoint: c.e.String(), Message: msg}
+	case strings.Contains(msg, "must have a tty"):
+		return &SudoError{Endpoint: c.e.String(), Message: msg + " (requiretty in sudoers; allow push's user without a tty: `Defaults:" + c.e.user + " !requiretty`)"}
 	case strings.Contains(msg, "not found"):
 		return &SudoError{Endpoint: c.e.String(), Message: "sudo is not installed: " + msg}
 	}
 	return &SudoError{Endpoint: c.e.String(), Message: msg}
-}
-
-func parseMissing(r ExecResult) (arch string, missing bool) {
-	if r.ExitCode != exitMissing || !bytes.HasPrefix(r.Stdout, []byte(markMissing)) {
-		return "", false
-	}
-	return strings.TrimSpace(strings.TrimPrefix(string(r.Stdout), markMissing)), true
 }
 
 // goarchOf maps `uname -m` to a Go architecture name.

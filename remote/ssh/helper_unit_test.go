@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -22,14 +23,15 @@ func TestHelperScripts(t *testing.T) {
 		dir, sudo  string
 		installVia string
 	}{
-		{user: "root", dir: "d=/var/lib/push/bin\n", sudo: `exec "$h"`},
-		{user: "root", become: true, dir: "d=/var/lib/push/bin\n", sudo: `exec "$h"`},
-		{user: "deploy", become: true, dir: "d=/var/lib/push/bin\n", sudo: `exec sudo -n -- "$h"`, installVia: "sudo -n -- sh -c "},
-		{user: "deploy", dir: `d="$HOME/.cache/push/bin"` + "\n", sudo: `exec "$h"`},
+		{user: "root", dir: "d=/var/lib/push/bin\n", sudo: "\t\t\"$h\""},
+		{user: "root", become: true, dir: "d=/var/lib/push/bin\n", sudo: "\t\t\"$h\""},
+		{user: "deploy", become: true, dir: "d=/var/lib/push/bin\n", sudo: `sudo -n -- "$h"`, installVia: "sudo -n -- sh -c "},
+		{user: "deploy", dir: `d="$HOME/.cache/push/bin"` + "\n", sudo: "\t\t\"$h\""},
 	}
 	for _, tt := range tests {
 		c := scriptConn(tt.user, tt.become)
-		run := c.runScript(set, []string{"apply", "it's"})
+		f := newFrame()
+		run := c.runScript(f, set, []string{"apply", "it's"}, true)
 		if !strings.HasPrefix(run, tt.dir) || !strings.Contains(run, tt.sudo+` apply 'it'\''s'`) {
 			t.Errorf("%s become=%v: run script\n%s", tt.user, tt.become, run)
 		}
@@ -38,7 +40,13 @@ func TestHelperScripts(t *testing.T) {
 		if a < 0 || b < a {
 			t.Errorf("run script does not try every build in order:\n%s", run)
 		}
-		install := c.installScript(helper, set)
+		if !strings.Contains(run, "echo "+f.mark("begin")) || !strings.Contains(run, `echo "`+f.mark("end")+` $r"`) {
+			t.Errorf("run script does not frame the answer:\n%s", run)
+		}
+		if fresh := c.runScript(f, set, nil, false); strings.Contains(fresh, "push-helper-") {
+			t.Errorf("replacing run script tries installed builds:\n%s", fresh)
+		}
+		install := c.installScript(f, helper, set)
 		if !strings.HasPrefix(install, "set -e\numask 022\n"+tt.dir) || !strings.Contains(install, `[ "$s" != `+helper.SHA256+` ]`) {
 			t.Errorf("%s: install script\n%s", tt.user, install)
 		}
@@ -64,6 +72,7 @@ func TestSudoError(t *testing.T) {
 		{"password", true, ExecResult{Stderr: []byte("sudo: a password is required\n"), ExitCode: 1}, &pw},
 		{"terminal", true, ExecResult{Stderr: []byte("sudo: a terminal is required to read the password\n"), ExitCode: 1}, &pw},
 		{"no sudo", true, ExecResult{Stderr: []byte("sh: 1: sudo: not found\n"), ExitCode: 127}, &other},
+		{"requiretty", true, ExecResult{Stderr: []byte("sudo: sorry, you must have a tty to run sudo\n"), ExitCode: 1}, &other},
 		{"not allowed", true, ExecResult{Stderr: []byte("sudo: user x is not allowed to execute\n"), ExitCode: 1}, &other},
 		{"helper failed", true, ExecResult{Stdout: []byte("{}"), Stderr: []byte("sudo: x\n"), ExitCode: 1}, nil},
 		{"no become", false, ExecResult{Stderr: []byte("sudo: a password is required\n"), ExitCode: 1}, nil},
@@ -80,17 +89,37 @@ func TestSudoError(t *testing.T) {
 	}
 }
 
-func TestParseMissing(t *testing.T) {
-	if arch, ok := parseMissing(ExecResult{Stdout: []byte(markMissing + "aarch64\n"), ExitCode: exitMissing}); !ok || arch != "aarch64" {
-		t.Errorf("got %q %v", arch, ok)
+func TestFrameParse(t *testing.T) {
+	f := newFrame()
+	other := newFrame()
+	tests := []struct {
+		name, out      string
+		answer         string
+		begun, ended   bool
+		exit           int
+		noise, noisyAt string
+		missing        string
+	}{
+		{name: "clean", out: f.mark("begin") + "\n{}\n" + f.mark("end") + " 2\n",
+			answer: "{}\n", begun: true, ended: true, exit: 2},
+		{name: "bashrc echo before", out: "Welcome to host\n\n" + f.mark("begin") + "\n{}\n" + f.mark("end") + " 0\n",
+			answer: "{}\n", begun: true, ended: true, noise: `"Welcome to host"`, noisyAt: "before"},
+		{name: "no newline before the marker", out: "banner" + f.mark("begin") + "\n{}\n" + f.mark("end") + " 0\n",
+			answer: "{}\n", begun: true, ended: true, noise: `"banner"`, noisyAt: "before"},
+		{name: "logout script after", out: f.mark("begin") + "\n{}\n" + f.mark("end") + " 1\nbye\x1b[2J\n",
+			answer: "{}\n", begun: true, ended: true, exit: 1, noise: `"bye\x1b[2J"`, noisyAt: "after"},
+		{name: "answer cut off", out: f.mark("begin") + "\n{\"version\":",
+			answer: `{"version":`, begun: true},
+		{name: "another command's markers are noise", out: other.mark("begin") + "\n" + f.mark("missing") + " x86_64\n",
+			missing: "x86_64", noise: strconv.Quote(other.mark("begin")), noisyAt: "before"},
+		{name: "nothing ran", out: "This account is currently not available.\n",
+			noise: `"This account is currently not available."`, noisyAt: "before"},
 	}
-	// The helper's own output is never mistaken for the marker.
-	for _, r := range []ExecResult{
-		{Stdout: []byte(markMissing + "x86_64\n"), ExitCode: 1},
-		{Stdout: []byte(`{"error":"x"}`), ExitCode: exitMissing},
-	} {
-		if _, ok := parseMissing(r); ok {
-			t.Errorf("%+v taken for a missing helper", r)
+	for _, tt := range tests {
+		u := f.parse([]byte(tt.out))
+		if string(u.answer) != tt.answer || u.begun != tt.begun || u.ended != tt.ended || u.exit != tt.exit ||
+			u.noise != tt.noise || u.noisyAt != tt.noisyAt || u.marks["missing"] != tt.missing {
+			t.Errorf("%s: got %+v", tt.name, u)
 		}
 	}
 }

@@ -3,10 +3,15 @@
 package sshhosts
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
+	"io"
+	"maps"
+	"slices"
+	"sync"
 
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/helperbin"
@@ -19,6 +24,9 @@ import (
 type Transport struct {
 	dialer  *ssh.Dialer
 	helpers ssh.HelperSet
+
+	mu       sync.Mutex
+	warnings map[string]string // host → warning, one per host
 }
 
 // New makes a Transport carrying the embedded helpers.
@@ -37,13 +45,14 @@ func New(o ssh.Options) (*Transport, error) {
 	if len(set.SHAs) == 0 {
 		return nil, fmt.Errorf("this push has no embedded helper; build it with `make build`")
 	}
-	return &Transport{dialer: ssh.NewDialer(o), helpers: set}, nil
+	return &Transport{dialer: ssh.NewDialer(o), helpers: set, warnings: map[string]string{}}, nil
 }
 
 // Close closes shared connections (jump hosts).
 func (t *Transport) Close() error { return t.dialer.Close() }
 
-// Helper runs the helper on h with req.
+// Helper runs the helper on h with req. A file at the helper's path that
+// answers as another build or protocol version is replaced, not trusted.
 func (t *Transport) Helper(ctx context.Context, h playbooks.Host, req proto.Request, step func(string)) (proto.Result, int, error) {
 	step("connect")
 	conn, err := t.dialer.Dial(ctx, Config(h))
@@ -57,14 +66,68 @@ func (t *Transport) Helper(ctx context.Context, h playbooks.Host, req proto.Requ
 	}
 	step(string(req.Verb))
 	run, err := conn.RunHelper(ctx, t.helpers, nil, stdin)
+	t.warn(h.Name, run)
 	if err != nil {
 		return proto.Result{}, 0, err
 	}
-	var res proto.Result
-	if err := json.Unmarshal(run.Stdout, &res); err != nil {
-		return proto.Result{}, run.ExitCode, fmt.Errorf("helper answered no result (exit %d): %s", run.ExitCode, tail(run.Stderr))
+	res, err := decode(run)
+	if err == nil && t.stale(res) {
+		step("replace helper")
+		if run, err = conn.ReplaceHelper(ctx, t.helpers, nil, stdin); err != nil {
+			return proto.Result{}, 0, err
+		}
+		if res, err = decode(run); err == nil && t.stale(res) {
+			err = run.Bad(fmt.Sprintf("the helper answers as protocol %d, build %.12s even after it was replaced", res.Version, res.Helper.SHA256))
+		}
+	}
+	if err != nil {
+		return proto.Result{}, run.ExitCode, err
 	}
 	return res, run.ExitCode, nil
+}
+
+// decode reads the helper's answer.
+func decode(run ssh.HelperRun) (proto.Result, error) {
+	var res proto.Result
+	if len(bytes.TrimSpace(run.Stdout)) == 0 {
+		return res, run.Bad("the helper answered nothing")
+	}
+	dec := json.NewDecoder(bytes.NewReader(run.Stdout))
+	switch err := dec.Decode(&res); {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return res, run.Bad(fmt.Sprintf("the helper's answer is cut off after %d bytes", len(run.Stdout)))
+	case err != nil:
+		return res, run.Bad(fmt.Sprintf("the helper's answer is not a result: %v", err))
+	}
+	return res, nil
+}
+
+// stale reports an answer from something other than the builds push
+// carries: another protocol version, or a build push does not know.
+func (t *Transport) stale(res proto.Result) bool {
+	sha := res.Helper.SHA256
+	return res.Version != proto.Version || sha != "" && !slices.Contains(slices.Collect(maps.Values(t.helpers.SHAs)), sha)
+}
+
+// warn records what h's shell printed around push's commands, once.
+func (t *Transport) warn(host string, run ssh.HelperRun) {
+	w := run.NoiseWarning()
+	if w == "" {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.warnings[host]; !ok {
+		t.warnings[host] = w
+	}
+}
+
+// Warnings are the hosts whose shells print around push's commands, by
+// host name, each with what it printed and the fix.
+func (t *Transport) Warnings() map[string]string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.warnings)
 }
 
 // Config is how to reach h.
@@ -78,18 +141,6 @@ func Config(h playbooks.Host) ssh.Config {
 		cfg.KnownHosts = []string{c.KnownHosts}
 	}
 	return cfg
-}
-
-// tail is the last lines of a helper's stderr, for an error message.
-func tail(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 500 {
-		s = "…" + s[len(s)-500:]
-	}
-	if s == "" {
-		return "no output"
-	}
-	return s
 }
 
 // Stats are the SSH connections, execs and bytes uploaded so far.
