@@ -196,9 +196,8 @@ func newRemoteError(e endpoint, doing, problem string, r ExecResult, err error) 
 
 func head(b []byte) []byte { return bytes.Clone(b[:min(len(b), headSize)]) }
 
-// firstLines is up to n non-blank lines of b, each cut at width
-// characters, quoted so that a host's control characters reach no
-// terminal.
+// firstLines is up to n non-blank lines of b, each quoted (so that a
+// host's control characters reach no terminal) and cut at width bytes.
 func firstLines(b []byte, n, width int) string {
 	var out []string
 	for _, line := range strings.Split(string(b[:min(len(b), n*width*4)]), "\n") {
@@ -206,10 +205,11 @@ func firstLines(b []byte, n, width int) string {
 		if line == "" {
 			continue
 		}
-		if r := []rune(line); len(r) > width {
-			line = string(r[:width]) + "…"
+		q := strconv.Quote(line)
+		if len(q) > width {
+			q = q[:width] + `…"`
 		}
-		out = append(out, strconv.Quote(line))
+		out = append(out, q)
 		if len(out) == n {
 			break
 		}

@@ -119,9 +119,10 @@ func (c *Conn) runOnce(ctx context.Context, h HelperSet, args []string, stdin []
 	return u, r, err
 }
 
-// noted keeps the first noise a command's output had.
+// noted keeps the first noise of a command that ran (the output of one
+// that did not is the error's).
 func (run *HelperRun) noted(u unframed) {
-	if run.Noise == "" {
+	if run.Noise == "" && len(u.marks) > 0 {
 		run.Noise, run.NoiseWhere = u.noise, u.noisyAt
 	}
 }

@@ -21,7 +21,13 @@ type accounts struct {
 	mounts []mount // fleet-wide bind mounts
 }
 
-type mount struct{ src, dst string }
+// mount is a bind mount of src on dst, or a new filesystem of type fstype
+// (with options data) when fstype is set; readonly makes it read-only.
+type mount struct {
+	src, dst     string
+	fstype, data string
+	readonly     bool
+}
 
 var validUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,30}$`)
 
@@ -78,7 +84,11 @@ func writeAccounts(dir string, users []User) (*accounts, error) {
 		}
 		taken[uid] = true
 		a.uids[u.Name] = uid
-		passwd = appendLine(passwd, fmt.Sprintf("%s:x:%d:%d::%s:/bin/sh", u.Name, uid, uid, filepath.Join(a.home, u.Name)))
+		shell := u.Shell
+		if shell == "" {
+			shell = "/bin/sh"
+		}
+		passwd = appendLine(passwd, fmt.Sprintf("%s:x:%d:%d::%s:%s", u.Name, uid, uid, filepath.Join(a.home, u.Name), shell))
 		group = appendLine(group, fmt.Sprintf("%s:x:%d:", u.Name, uid))
 		// "*": no password can ever match, yet sshd does not treat the
 		// account as locked.
@@ -88,6 +98,8 @@ func writeAccounts(dir string, users []User) (*accounts, error) {
 			fmt.Fprintf(&sudoers, "%s ALL=(ALL:ALL) NOPASSWD: ALL\n", u.Name)
 		case SudoPassword:
 			fmt.Fprintf(&sudoers, "%s ALL=(ALL:ALL) ALL\n", u.Name)
+		case SudoRequireTTY:
+			fmt.Fprintf(&sudoers, "Defaults:%[1]s requiretty\n%[1]s ALL=(ALL:ALL) NOPASSWD: ALL\n", u.Name)
 		}
 	}
 	etc := filepath.Join(dir, "etc")
@@ -118,7 +130,7 @@ func writeAccounts(dir string, users []User) (*accounts, error) {
 		if err := os.Chmod(p, fl.mode); err != nil {
 			return nil, fmt.Errorf("accounts: %w", err)
 		}
-		a.mounts = append(a.mounts, mount{p, "/etc/" + fl.name})
+		a.mounts = append(a.mounts, mount{src: p, dst: "/etc/" + fl.name})
 	}
 	if len(users) > 0 {
 		if err := os.MkdirAll(a.home, 0o755); err != nil {

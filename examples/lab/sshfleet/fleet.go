@@ -44,6 +44,10 @@ type Options struct {
 	// /var/lib/push, /root and the fleet users' homes: list here what a
 	// workload writes (e.g. "/etc/push").
 	PrivateDirs []string
+	// PrivateFiles are absolute files of the machine that each host sees
+	// as its own, initially empty, file (created on the machine if
+	// missing), e.g. a lock file under /run.
+	PrivateFiles []string
 }
 
 // SudoMode says what sudo allows a User.
@@ -53,12 +57,16 @@ const (
 	NoSudo         SudoMode = iota // not in sudoers
 	SudoNoPassword                 // ALL=(ALL) NOPASSWD: ALL
 	SudoPassword                   // ALL=(ALL) ALL, and the account has no usable password
+	SudoRequireTTY                 // NOPASSWD, but sudoers says requiretty
 )
 
 // User is a non-root account on every host, authorized with the fleet key.
 type User struct {
 	Name string
 	Sudo SudoMode
+	// Shell is the login shell; default /bin/sh. "/bin/false" or
+	// "/usr/sbin/nologin" make an account that runs no command.
+	Shell string
 }
 
 // Host is one sshd of the fleet.
@@ -87,9 +95,10 @@ type Fleet struct {
 	hosts    []Host
 	accounts *accounts
 
-	mu    sync.Mutex
-	procs []*sshdProc // by host index; nil when stopped
-	extra []string    // extra sshd_config lines by host index
+	mu        sync.Mutex
+	procs     []*sshdProc  // by host index; nil when stopped
+	extra     []string     // extra sshd_config lines by host index
+	helperDir []HelperDisk // by host index
 }
 
 // StartT starts a fleet for a test: it skips (or fails under
@@ -133,6 +142,16 @@ func Start(ctx context.Context, n int, o Options) (_ *Fleet, err error) {
 			return nil, fmt.Errorf("private dir: %w", err)
 		}
 	}
+	for _, p := range o.PrivateFiles {
+		if !filepath.IsAbs(p) || filepath.Clean(p) == "/" {
+			return nil, fmt.Errorf("private file %q is not an absolute path below /", p)
+		}
+		fh, err := os.OpenFile(p, os.O_CREATE|os.O_RDONLY, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("private file: %w", err)
+		}
+		fh.Close()
+	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("ssh fleet needs root")
 	}
@@ -144,7 +163,7 @@ func Start(ctx context.Context, n int, o Options) (_ *Fleet, err error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("fleet dir: %w", err)
 	}
-	f := &Fleet{opts: o, dir: dir, procs: make([]*sshdProc, n), extra: make([]string, n)}
+	f := &Fleet{opts: o, dir: dir, procs: make([]*sshdProc, n), extra: make([]string, n), helperDir: make([]HelperDisk, n)}
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -184,6 +203,15 @@ func (f *Fleet) prepareHosts(n int) error {
 		for _, d := range f.opts.PrivateDirs {
 			if err := os.MkdirAll(f.PrivateDir(i, d), 0o755); err != nil {
 				return fmt.Errorf("host %d dir: %w", i, err)
+			}
+		}
+		for _, p := range f.opts.PrivateFiles {
+			file := f.PrivateDir(i, p)
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				return fmt.Errorf("host %d file: %w", i, err)
+			}
+			if err := os.WriteFile(file, nil, 0o644); err != nil {
+				return fmt.Errorf("host %d file: %w", i, err)
 			}
 		}
 		keyPath := filepath.Join(hdir, "ssh_host_ed25519_key")
@@ -239,8 +267,8 @@ func (f *Fleet) HelperDir(i int) string { return filepath.Join(f.hostDir(i), "va
 // machine's files, but not root's home (nor its shell start-up files).
 func (f *Fleet) RootHome(i int) string { return filepath.Join(f.hostDir(i), "root") }
 
-// PrivateDir is the directory that host i sees as dir, one of
-// Options.PrivateDirs.
+// PrivateDir is the directory (or file) that host i sees as dir, one of
+// Options.PrivateDirs (or PrivateFiles).
 func (f *Fleet) PrivateDir(i int, dir string) string {
 	return filepath.Join(f.hostDir(i), "private", strings.ReplaceAll(strings.Trim(dir, "/"), "/", "_"))
 }

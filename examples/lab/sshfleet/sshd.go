@@ -67,14 +67,40 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 // machine's files.
 func (f *Fleet) mounts(i int) []mount {
 	mounts := append([]mount(nil), f.accounts.mounts...)
-	mounts = append(mounts, mount{f.HelperDir(i), "/var/lib/push"}, mount{f.RootHome(i), "/root"})
-	for _, d := range f.opts.PrivateDirs {
-		mounts = append(mounts, mount{f.PrivateDir(i, d), d})
+	f.mu.Lock()
+	disk := f.helperDir[i]
+	f.mu.Unlock()
+	helper := mount{src: f.HelperDir(i), dst: "/var/lib/push", readonly: disk.ReadOnly}
+	if disk.Size > 0 {
+		helper.fstype, helper.data = "tmpfs", fmt.Sprintf("size=%d,mode=0755", disk.Size)
+	}
+	mounts = append(mounts, helper, mount{src: f.RootHome(i), dst: "/root"})
+	for _, d := range append(f.opts.PrivateDirs, f.opts.PrivateFiles...) {
+		mounts = append(mounts, mount{src: f.PrivateDir(i, d), dst: d})
 	}
 	if len(f.accounts.users) > 0 {
-		mounts = append(mounts, mount{filepath.Join(f.hostDir(i), "home"), f.accounts.home})
+		mounts = append(mounts, mount{src: filepath.Join(f.hostDir(i), "home"), dst: f.accounts.home})
 	}
 	return mounts
+}
+
+// HelperDisk is what a host's /var/lib/push sits on: by default a
+// directory of its own (Fleet.HelperDir).
+type HelperDisk struct {
+	// Size, when > 0, makes it a tmpfs of that many bytes: a disk that
+	// fills up. Fleet.HelperDir does not show its files.
+	Size int64
+	// ReadOnly mounts it read-only.
+	ReadOnly bool
+}
+
+// SetHelperDisk restarts host i's sshd with /var/lib/push on d.
+func (f *Fleet) SetHelperDisk(ctx context.Context, i int, d HelperDisk) error {
+	f.mu.Lock()
+	f.helperDir[i] = d
+	extra := f.extra[i]
+	f.mu.Unlock()
+	return f.Restart(ctx, i, extra)
 }
 
 func (f *Fleet) launch(ctx context.Context, i int) (*sshdProc, error) {
@@ -164,8 +190,17 @@ func enterHost(netnsName string, mounts []mount) error {
 		return fmt.Errorf("mount namespace: %w", err)
 	}
 	for _, m := range mounts {
-		if err := unix.Mount(m.src, m.dst, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("bind %s on %s: %w", m.src, m.dst, err)
+		var err error
+		if m.fstype != "" {
+			err = unix.Mount(m.fstype, m.dst, m.fstype, 0, m.data)
+		} else {
+			err = unix.Mount(m.src, m.dst, "", unix.MS_BIND, "")
+		}
+		if err == nil && m.readonly {
+			err = unix.Mount("", m.dst, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, "")
+		}
+		if err != nil {
+			return fmt.Errorf("mount %s on %s: %w", m.src+m.fstype, m.dst, err)
 		}
 	}
 	return nil
