@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/kasmfleet/push/inventory"
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/proto"
+	"github.com/kasmfleet/push/remote/ssh"
 	"github.com/kasmfleet/push/remote/vsphere"
 	"github.com/kasmfleet/push/runner"
 	"github.com/kasmfleet/push/runner/sshhosts"
@@ -150,6 +152,12 @@ func (r *fleetRun) runHosts(ctx context.Context) int {
 		prog.finish()
 	}
 	logResults(r.log, r.rep)
+	warnings := transport.Warnings()
+	for _, host := range slices.Sorted(maps.Keys(warnings)) {
+		for _, w := range []io.Writer{r.io.err, r.log} {
+			fmt.Fprintf(w, "push: warning: %s: %s\n", host, warnings[host])
+		}
+	}
 	return -1
 }
 
@@ -275,5 +283,8 @@ func logResults(w io.Writer, rep runner.Report) {
 		}
 		b, _ := json.Marshal(hr.Result)
 		fmt.Fprintf(w, "%s: %s exit %d err %v result %s\n", h.Host, h.State, hr.Exit, hr.Err, b)
+		if re := (*ssh.RemoteError)(nil); errors.As(hr.Err, &re) {
+			fmt.Fprintf(w, "%s: what the host sent:\n%s\n", h.Host, re.Output())
+		}
 	}
 }
