@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -44,10 +43,13 @@ func examples(t *testing.T) []string {
 	return files
 }
 
-var expectRe = regexp.MustCompile(`^# expect (error|warning) line (\d+): (.+)$`)
+// expectRe is a fixture's statement of one diagnostic: its severity, the
+// line and column where its range starts, and its summary.
+var expectRe = regexp.MustCompile(`^# expect (error|warning) at (\d+):(\d+): (.+)$`)
 
 // TestInvalidFixtures loads every file in testdata/invalid and compares
-// its diagnostics with the "# expect" lines at its top.
+// its diagnostics (severity, line, column and summary) with the
+// "# expect" lines at its top.
 func TestInvalidFixtures(t *testing.T) {
 	files, _ := filepath.Glob("testdata/invalid/*.hcl")
 	if len(files) < 40 {
@@ -63,7 +65,7 @@ func TestInvalidFixtures(t *testing.T) {
 					t.Errorf("diagnostic without a range: %s", describe(d))
 					continue
 				}
-				got = append(got, fmt.Sprintf("%s line %d: %s", severity(d), d.Subject.Start.Line, d.Summary))
+				got = append(got, fmt.Sprintf("%s at %d:%d: %s", severity(d), d.Subject.Start.Line, d.Subject.Start.Column, d.Summary))
 			}
 			slices.Sort(got)
 			slices.Sort(want)
@@ -82,8 +84,9 @@ func expectations(t *testing.T, file string) []string {
 	var want []string
 	for _, line := range strings.Split(string(src), "\n") {
 		if m := expectRe.FindStringSubmatch(line); m != nil {
-			n, _ := strconv.Atoi(m[2])
-			want = append(want, fmt.Sprintf("%s line %d: %s", m[1], n, m[3]))
+			want = append(want, fmt.Sprintf("%s at %s:%s: %s", m[1], m[2], m[3], m[4]))
+		} else if strings.HasPrefix(line, "# expect") {
+			t.Fatalf("%s: %q is not \"# expect error|warning at LINE:COL: Summary\"", file, line)
 		}
 	}
 	if len(want) == 0 {

@@ -1,5 +1,5 @@
 # an agent with no network (a warning)
-# expect warning line 40: Agent serves no network
+# expect warning at 40:7: Agent serves no network
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

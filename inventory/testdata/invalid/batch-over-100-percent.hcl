@@ -1,5 +1,5 @@
 # a batch of 150%
-# expect error line 41: Invalid batch size
+# expect error at 41:17: Invalid batch size
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

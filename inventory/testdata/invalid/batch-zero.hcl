@@ -1,5 +1,5 @@
 # a batch of zero hosts
-# expect error line 41: Invalid batch size
+# expect error at 41:12: Invalid batch size
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

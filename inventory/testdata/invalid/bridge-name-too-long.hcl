@@ -1,5 +1,5 @@
 # the bridge name defaults to a network name over 15 bytes
-# expect error line 18: Interface name too long
+# expect error at 18:13: Interface name too long
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

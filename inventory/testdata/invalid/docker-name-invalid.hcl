@@ -1,5 +1,5 @@
 # a Docker network name with a slash
-# expect error line 18: Invalid Docker network name
+# expect error at 18:13: Invalid Docker network name
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

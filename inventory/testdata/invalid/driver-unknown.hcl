@@ -1,5 +1,5 @@
 # overlay is not a VLAN driver
-# expect error line 15: Unknown driver
+# expect error at 15:15: Unknown driver
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

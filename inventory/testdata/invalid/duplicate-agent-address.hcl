@@ -1,5 +1,5 @@
 # two agents reached at the same address and port
-# expect error line 35: Duplicate agent address
+# expect error at 35:16: Duplicate agent address
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

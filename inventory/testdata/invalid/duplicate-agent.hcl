@@ -1,5 +1,5 @@
 # two agent blocks with one name
-# expect error line 34: Duplicate agent block
+# expect error at 34:7: Duplicate agent block
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # two bridge networks on one Linux bridge
-# expect error line 42: Duplicate bridge name
+# expect error at 42:13: Duplicate bridge name
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

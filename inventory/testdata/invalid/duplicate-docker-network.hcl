@@ -1,5 +1,5 @@
 # two vlans create the same Docker network
-# expect error line 44: Duplicate Docker network name
+# expect error at 44:15: Duplicate Docker network name
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

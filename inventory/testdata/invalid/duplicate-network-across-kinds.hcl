@@ -1,5 +1,5 @@
 # an egress network named like a vlan network
-# expect error line 18: Duplicate Docker network name
+# expect error at 18:13: Duplicate Docker network name
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

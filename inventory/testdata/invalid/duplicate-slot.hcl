@@ -1,5 +1,5 @@
 # two agents in one slot of one VLAN
-# expect error line 36: Duplicate slot
+# expect error at 36:16: Duplicate slot
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

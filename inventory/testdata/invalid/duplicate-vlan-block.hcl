@@ -1,5 +1,5 @@
 # two vlan blocks with one name
-# expect error line 40: Duplicate vlan block
+# expect error at 40:6: Duplicate vlan block
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

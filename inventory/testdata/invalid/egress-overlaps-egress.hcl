@@ -1,5 +1,5 @@
 # two egress subnets overlap
-# expect error line 42: Overlapping subnets
+# expect error at 42:15: Overlapping subnets
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

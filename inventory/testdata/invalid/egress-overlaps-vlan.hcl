@@ -1,5 +1,5 @@
 # an egress subnet inside a VLAN subnet
-# expect error line 19: Overlapping subnets
+# expect error at 19:13: Overlapping subnets
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # env() of an unset variable without a default
-# expect error line 42: Invalid function argument
+# expect error at 42:19: Invalid function argument
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

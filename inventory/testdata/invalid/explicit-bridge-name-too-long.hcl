@@ -1,5 +1,5 @@
 # an explicit bridge name over 15 bytes
-# expect error line 20: Interface name too long
+# expect error at 20:13: Interface name too long
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # file() of a missing file
-# expect error line 42: Invalid function argument
+# expect error at 42:20: Invalid function argument
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

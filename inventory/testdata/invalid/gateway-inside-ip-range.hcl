@@ -1,5 +1,5 @@
 # an explicit ip-range holds the gateway
-# expect error line 31: Gateway inside an agent's ip-range
+# expect error at 31:28: Gateway inside an agent's ip-range
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

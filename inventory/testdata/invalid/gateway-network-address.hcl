@@ -1,5 +1,5 @@
 # the gateway is the network address
-# expect error line 12: Gateway is not a host address
+# expect error at 12:15: Gateway is not a host address
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a gateway that is not an address
-# expect error line 12: Invalid IP address
+# expect error at 12:15: Invalid IP address
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # the gateway is not in the subnet
-# expect error line 12: Gateway outside its subnet
+# expect error at 12:15: Gateway outside its subnet
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # an explicit ip-range with host bits set
-# expect error line 31: Invalid ip-range
+# expect error at 31:28: Invalid ip-range
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # an explicit ip-range outside the subnet
-# expect error line 31: ip-range outside its subnet
+# expect error at 31:28: ip-range outside its subnet
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # an explicit ip-range of one address
-# expect error line 31: ip-range too small
+# expect error at 31:28: ip-range too small
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

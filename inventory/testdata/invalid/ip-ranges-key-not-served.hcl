@@ -1,5 +1,5 @@
 # an ip_ranges entry for a VLAN the agent does not serve
-# expect error line 37: Not served by this agent
+# expect error at 37:28: Not served by this agent
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

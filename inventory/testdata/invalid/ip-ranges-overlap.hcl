@@ -1,5 +1,5 @@
 # two explicit ip-ranges overlap
-# expect error line 36: Overlapping ip-ranges
+# expect error at 36:28: Overlapping ip-ranges
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

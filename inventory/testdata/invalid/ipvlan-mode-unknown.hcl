@@ -1,5 +1,5 @@
 # ipvlan has no mode l4
-# expect error line 15: Unknown ipvlan mode
+# expect error at 15:15: Unknown ipvlan mode
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # l2 is an ipvlan mode, not a macvlan one
-# expect error line 16: Unknown macvlan mode
+# expect error at 16:15: Unknown macvlan mode
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

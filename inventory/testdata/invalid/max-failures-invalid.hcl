@@ -1,5 +1,5 @@
 # max_failures that is neither a count nor a percentage
-# expect error line 41: Invalid max_failures
+# expect error at 41:18: Invalid max_failures
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

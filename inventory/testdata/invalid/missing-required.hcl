@@ -1,5 +1,5 @@
 # a vlan without a subnet
-# expect error line 9: Missing required argument
+# expect error at 9:16: Missing required argument
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

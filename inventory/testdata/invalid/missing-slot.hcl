@@ -1,5 +1,5 @@
 # an agent serving a VLAN without a slot
-# expect error line 34: Missing slot
+# expect error at 34:1: Missing slot
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

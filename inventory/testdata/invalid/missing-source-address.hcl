@@ -1,5 +1,5 @@
 # an egress with no source address for an agent
-# expect error line 34: Missing source address
+# expect error at 34:1: Missing source address
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,6 +1,6 @@
 # no trunk NIC named anywhere
-# expect error line 28: Missing trunk NIC
-# expect error line 34: Missing trunk NIC
+# expect error at 28:1: Missing trunk NIC
+# expect error at 34:1: Missing trunk NIC
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a /24 in /26 slices has 3 slots besides the gateway's
-# expect error line 36: Not enough slices
+# expect error at 36:16: Not enough slices
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

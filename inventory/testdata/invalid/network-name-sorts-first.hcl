@@ -1,5 +1,5 @@
 # a network name that sorts before kasm_default_network
-# expect warning line 18: Network name sorts before kasm_default_network
+# expect warning at 18:13: Network name sorts before kasm_default_network
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

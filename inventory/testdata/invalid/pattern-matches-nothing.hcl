@@ -1,5 +1,5 @@
 # a glob that matches no agent (a warning)
-# expect warning line 23: Pattern matches no agent
+# expect warning at 23:29: Pattern matches no agent
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a pause that is not a duration
-# expect error line 41: Invalid pause
+# expect error at 41:11: Invalid pause
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # an SSH port above 65535
-# expect error line 37: Invalid port
+# expect error at 37:16: Invalid port
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

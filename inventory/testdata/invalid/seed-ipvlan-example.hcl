@@ -1,6 +1,6 @@
 # the ipvlan seed's own command: ip-range outside the subnet and ipvlan_mode=12
-# expect error line 15: Unknown ipvlan mode
-# expect error line 32: ip-range outside its subnet
+# expect error at 15:15: Unknown ipvlan mode
+# expect error at 32:28: ip-range outside its subnet
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # /20 slices do not fit a /24
-# expect error line 14: Slice does not fit the subnet
+# expect error at 14:15: Slice does not fit the subnet
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

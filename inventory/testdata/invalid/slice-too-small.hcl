@@ -1,5 +1,5 @@
 # /31 slices are too small
-# expect error line 14: Slice too small
+# expect error at 14:15: Slice too small
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # two agents would add the same address
-# expect error line 35: Shared source address
+# expect error at 35:1: Shared source address
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

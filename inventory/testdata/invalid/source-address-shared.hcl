@@ -1,5 +1,5 @@
 # two agents leave with one address (a warning)
-# expect warning line 34: Shared source address
+# expect warning at 34:1: Shared source address
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

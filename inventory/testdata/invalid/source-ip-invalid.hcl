@@ -1,5 +1,5 @@
 # a source address that is not an address
-# expect error line 37: Invalid source address
+# expect error at 37:27: Invalid source address
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a subnet with host bits set
-# expect error line 11: Invalid subnet
+# expect error at 11:15: Invalid subnet
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # an IPv6 subnet
-# expect error line 11: Invalid subnet
+# expect error at 11:15: Invalid subnet
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # an attribute with no value
-# expect error line 14: Invalid expression
+# expect error at 14:14: Invalid expression
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

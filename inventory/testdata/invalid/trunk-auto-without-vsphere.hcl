@@ -1,5 +1,5 @@
 # trunk_nic auto needs vSphere to learn the MAC
-# expect error line 37: Trunk NIC cannot be found automatically
+# expect error at 37:16: Trunk NIC cannot be found automatically
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

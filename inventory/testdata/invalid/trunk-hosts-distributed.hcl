@@ -1,5 +1,5 @@
 # hosts are for standard vSwitches; a distributed switch's hosts are its members
-# expect error line 8: Hosts on a distributed switch
+# expect error at 8:15: Hosts on a distributed switch
 
 trunk "kasm" {
   vsphere   = "vc"

@@ -1,5 +1,5 @@
 # hosts = [] names no host; leave it out for the default
-# expect error line 9: Empty hosts
+# expect error at 9:17: Empty hosts
 
 trunk "kasm" {
   vsphere     = "vc"

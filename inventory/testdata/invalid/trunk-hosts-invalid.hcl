@@ -1,7 +1,7 @@
 # host names: not empty, no spaces, each once
-# expect error line 12: Invalid host name
-# expect error line 13: Invalid host name
-# expect error line 14: Duplicate host
+# expect error at 12:5: Invalid host name
+# expect error at 13:5: Invalid host name
+# expect error at 14:5: Duplicate host
 
 trunk "kasm" {
   vsphere     = "vc"

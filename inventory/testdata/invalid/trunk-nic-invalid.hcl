@@ -1,5 +1,5 @@
 # an interface name with a space
-# expect error line 6: Invalid interface name
+# expect error at 6:11: Invalid interface name
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # 4095 is not a usable VLAN id
-# expect error line 5: Invalid VLAN range
+# expect error at 5:19: Invalid VLAN range
 
 trunk "kasm" {
   vlans = ["150", "4095"]

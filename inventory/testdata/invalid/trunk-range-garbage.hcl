@@ -1,5 +1,5 @@
 # a range that is not numbers
-# expect error line 5: Invalid VLAN range
+# expect error at 5:19: Invalid VLAN range
 
 trunk "kasm" {
   vlans = ["150", "160..169"]

@@ -1,5 +1,5 @@
 # a range written backwards
-# expect error line 5: Invalid VLAN range
+# expect error at 5:19: Invalid VLAN range
 
 trunk "kasm" {
   vlans = ["150", "169-160"]

@@ -1,5 +1,5 @@
 # two ranges share VLANs
-# expect error line 5: Overlapping VLAN ranges
+# expect error at 5:19: Overlapping VLAN ranges
 
 trunk "kasm" {
   vlans = ["150", "140-160"]

@@ -1,6 +1,6 @@
 # switch_type and hosts need a vsphere
-# expect error line 6: Argument needs a vsphere
-# expect error line 7: Argument needs a vsphere
+# expect error at 6:17: Argument needs a vsphere
+# expect error at 7:17: Argument needs a vsphere
 
 trunk "kasm" {
   switch_type = "standard"

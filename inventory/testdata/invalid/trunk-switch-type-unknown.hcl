@@ -1,5 +1,5 @@
 # switch_type is distributed or standard
-# expect error line 8: Unknown switch type
+# expect error at 8:17: Unknown switch type
 
 trunk "kasm" {
   vsphere     = "vc"

@@ -1,5 +1,5 @@
 # a vSphere trunk needs a switch and a port group
-# expect error line 4: Missing required argument
+# expect error at 4:1: Missing required argument
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

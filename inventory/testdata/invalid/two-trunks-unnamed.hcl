@@ -1,5 +1,5 @@
 # with two trunks a vlan must say which
-# expect error line 9: Missing required argument
+# expect error at 9:1: Missing required argument
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

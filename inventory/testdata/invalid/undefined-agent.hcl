@@ -1,5 +1,5 @@
 # a group lists an agent that does not exist
-# expect error line 23: Reference to undefined agent
+# expect error at 23:29: Reference to undefined agent
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a group serves a bridge that does not exist
-# expect error line 26: Reference to undefined bridge
+# expect error at 26:14: Reference to undefined bridge
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # an agent serves an egress that does not exist
-# expect error line 37: Reference to undefined egress
+# expect error at 37:17: Reference to undefined egress
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a vlan names a trunk that does not exist
-# expect error line 15: Reference to undefined trunk
+# expect error at 15:15: Reference to undefined trunk
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

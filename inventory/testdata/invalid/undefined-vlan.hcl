@@ -1,5 +1,5 @@
 # a group serves a VLAN that does not exist
-# expect error line 24: Reference to undefined vlan
+# expect error at 24:24: Reference to undefined vlan
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

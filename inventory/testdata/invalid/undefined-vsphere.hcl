@@ -1,5 +1,5 @@
 # a trunk names a vsphere that does not exist
-# expect error line 7: Reference to undefined vsphere
+# expect error at 7:15: Reference to undefined vsphere
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

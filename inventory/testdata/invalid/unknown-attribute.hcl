@@ -1,5 +1,5 @@
 # an attribute no block has
-# expect error line 15: Unsupported argument
+# expect error at 15:3: Unsupported argument
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a block type push does not know
-# expect error line 40: Unsupported block type
+# expect error at 40:1: Unsupported block type
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

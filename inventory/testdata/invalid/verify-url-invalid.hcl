@@ -1,5 +1,5 @@
 # a verify URL that is not http
-# expect error line 15: Invalid verify URL
+# expect error at 15:16: Invalid verify URL
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # VLAN id 4095 is reserved
-# expect error line 10: VLAN id out of range
+# expect error at 10:15: VLAN id out of range
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

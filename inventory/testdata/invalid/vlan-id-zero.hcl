@@ -1,5 +1,5 @@
 # VLAN id 0 is outside 1-4094
-# expect error line 10: VLAN id out of range
+# expect error at 10:15: VLAN id out of range
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

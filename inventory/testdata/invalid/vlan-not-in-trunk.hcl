@@ -1,5 +1,5 @@
 # VLAN 170 is not in the trunk ranges
-# expect error line 10: VLAN not carried by its trunk
+# expect error at 10:15: VLAN not carried by its trunk
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,6 +1,6 @@
 # an agent serving VLANs of two trunks
-# expect error line 30: VLANs on two trunks
-# expect error line 36: VLANs on two trunks
+# expect error at 30:7: VLANs on two trunks
+# expect error at 36:7: VLANs on two trunks
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # insecure conflicts with a pinned thumbprint
-# expect error line 42: Conflicting TLS settings
+# expect error at 42:16: Conflicting TLS settings
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

@@ -1,5 +1,5 @@
 # a password inside the vSphere URL
-# expect error line 41: Credentials in vSphere URL
+# expect error at 41:9: Credentials in vSphere URL
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

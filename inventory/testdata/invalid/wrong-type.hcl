@@ -1,5 +1,5 @@
 # a VLAN id that is not a number
-# expect error line 10: Incorrect attribute value type
+# expect error at 10:15: Incorrect attribute value type
 
 trunk "kasm" {
   vlans = ["150", "160-169"]
