@@ -50,7 +50,7 @@ func (d *decoder) block(blk *hcl.Block) {
 		return
 	}
 	d.seen[key] = b.DefRange
-	r := newAttrReader(d.ctx, content, &b, d.inv.Dir, &d.diags)
+	r := newAttrReader(d.ctx, schema, content, &b, d.inv.Dir, &d.diags)
 	switch blk.Type {
 	case "defaults":
 		d.inv.Defaults = Defaults{Block: b, SSH: readSSH(r)}
@@ -93,6 +93,7 @@ func (d *decoder) agent(b Block, r *attrReader) *Agent {
 		p, err := parsePrefix(ranges[k])
 		if err != nil {
 			d.diags = append(d.diags, errorDiag(b.ItemRange("ip_ranges", i), "Invalid ip-range", err.Error()))
+			b.invalid["ip_ranges"] = true
 			continue
 		}
 		if a.IPRanges == nil {

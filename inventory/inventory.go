@@ -38,6 +38,7 @@ type Block struct {
 	attrs     map[string]hcl.Range
 	items     map[string][]hcl.Range // ranges of list elements or map values
 	keys      map[string][]string    // keys of map attributes, in source order
+	invalid   map[string]bool        // attributes written but not (wholly) readable; reported
 }
 
 // Range is the range of attribute attr's expression, or of the block's
@@ -49,8 +50,13 @@ func (b Block) Range(attr string) hcl.Range {
 	return b.DefRange
 }
 
-// Has reports whether attribute attr was written.
+// Has reports whether attribute attr was written, not null, and readable.
 func (b Block) Has(attr string) bool { _, ok := b.attrs[attr]; return ok }
+
+// unreadable reports whether attribute attr was written but could not be
+// read, or not wholly; its problem is reported, so checks that depend on
+// its value stay silent.
+func (b Block) unreadable(attr string) bool { return b.invalid[attr] }
 
 // ItemRange is the range of element i of a list attribute (or of the value
 // for the i-th key of a map attribute, in source order).

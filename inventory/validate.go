@@ -13,12 +13,13 @@ import (
 // validator checks the decoded inventory as a whole, fills defaults, and
 // resolves what each agent serves. Every problem is collected.
 type validator struct {
-	inv   *Inventory
-	diags hcl.Diagnostics
+	inv       *Inventory
+	diags     hcl.Diagnostics
+	conflicts map[conflictKey]bool // reported already
 }
 
 func validate(inv *Inventory) hcl.Diagnostics {
-	v := &validator{inv: inv}
+	v := &validator{inv: inv, conflicts: map[conflictKey]bool{}}
 	v.defaults()
 	for _, t := range inv.Trunks {
 		v.trunk(t)
@@ -87,12 +88,23 @@ func (v *validator) trunk(t *Trunk) {
 	if t.NIC != "" && t.NIC != "auto" {
 		v.ifName(t.Range("nic"), "trunk NIC", t.NIC)
 	}
+	if t.NIC == "auto" && !t.withVSphere() {
+		v.errorf(t.Range("nic"), "Trunk NIC cannot be found automatically",
+			"nic = \"auto\" finds each agent's trunk NIC by the MAC address vSphere gives it, but trunk %q has no vsphere.", t.Name)
+	}
 	v.trunkSwitch(t)
 }
+
+// withVSphere reports whether the trunk has a vsphere, or one that could
+// not be read (and is reported): either way, not a trunk without one.
+func (t *Trunk) withVSphere() bool { return t.VSphere != "" || t.unreadable("vsphere") }
 
 // trunkSwitch checks the switch type and the hosts that go with it, and
 // defaults the type to distributed.
 func (v *validator) trunkSwitch(t *Trunk) {
+	if t.unreadable("vsphere") {
+		return
+	}
 	if t.VSphere == "" {
 		for _, attr := range []string{"switch_type", "hosts"} {
 			if t.Has(attr) {
@@ -169,6 +181,9 @@ func (v *validator) vlan(vl *VLAN) {
 
 // vlanTrunk resolves the VLAN's trunk and checks that it carries the id.
 func (v *validator) vlanTrunk(vl *VLAN) {
+	if vl.unreadable("trunk") {
+		return
+	}
 	if vl.Trunk == "" {
 		switch len(v.inv.Trunks) {
 		case 0:
@@ -206,6 +221,9 @@ func (v *validator) driverMode(vl *VLAN) {
 		v.errorf(vl.Range("driver"), "Unknown driver", "Driver %q is not \"ipvlan\" or \"macvlan\".", vl.Driver)
 		return
 	}
+	if vl.unreadable("driver") {
+		return
+	}
 	if vl.Mode == "" {
 		vl.Mode = modes[0]
 		return
@@ -227,7 +245,7 @@ func (v *validator) egress(e *Egress) {
 	e.Bridge = v.bridgeName(&e.Block, e.Bridge, e.Network)
 	v.networkName(&e.Block, e.Network)
 	v.verifyURL(&e.Block, e.VerifyURL)
-	if e.SourceIP != "" {
+	if e.SourceIP != "" && !e.unreadable("add_address") {
 		v.sourceIP(e.Range("source_ip"), e.SourceIP, e.AddAddress)
 	}
 }

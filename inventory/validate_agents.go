@@ -71,16 +71,20 @@ func (v *validator) agents() {
 // resolve fills a.Networks from its groups and its own lists.
 func (v *validator) resolve(a *Agent) {
 	var s Serves
+	var vlans []servedVLAN
 	for _, g := range v.inv.Groups {
 		if slices.ContainsFunc(g.Agents, func(p string) bool { return matches(p, a.Name) }) {
 			s = s.add(g.Serves)
+			vlans = v.servedVLANs(vlans, &g.Block, g.VLANs)
 		}
 	}
 	s = s.add(a.Serves)
-	if len(s.VLANs)+len(s.Egress)+len(s.Bridges) == 0 {
+	vlans = v.servedVLANs(vlans, &a.Block, a.Serves.VLANs)
+	unknown := v.servesUnreadable(&a.Block)
+	if len(s.VLANs)+len(s.Egress)+len(s.Bridges) == 0 && !unknown {
 		v.warnf(a.NameRange, "Agent serves no network", "Agent %q is in no group and lists no networks; push will leave it alone.", a.Name)
 	}
-	v.agentVLANs(a, s.VLANs)
+	v.agentVLANs(a, vlans)
 	for _, e := range s.Egress {
 		if eg := v.egressNamed(e); eg != nil {
 			a.Networks.Egress = append(a.Networks.Egress, v.agentEgress(a, eg))
@@ -91,8 +95,41 @@ func (v *validator) resolve(a *Agent) {
 			a.Networks.Bridges = append(a.Networks.Bridges, br)
 		}
 	}
-	v.keysServed(a, "ip_ranges", s.VLANs, "vlan")
-	v.keysServed(a, "source_ips", s.Egress, "egress")
+	if !unknown {
+		v.keysServed(a, "ip_ranges", s.VLANs, "vlan")
+		v.keysServed(a, "source_ips", s.Egress, "egress")
+	}
+}
+
+// servedVLAN is a VLAN an agent serves, and the element of a group's or
+// the agent's own vlans list that first named it.
+type servedVLAN struct {
+	*VLAN
+	at hcl.Range
+}
+
+// servedVLANs appends the VLANs of list, named in block b, that are not in
+// out yet. A VLAN whose trunk is unresolved is left out: it is reported at
+// the VLAN.
+func (v *validator) servedVLANs(out []servedVLAN, b *Block, list []string) []servedVLAN {
+	for i, n := range list {
+		vl := v.vlanNamed(n)
+		if vl == nil || slices.ContainsFunc(out, func(s servedVLAN) bool { return s.VLAN == vl }) ||
+			(len(v.inv.Trunks) > 0 && v.trunkNamed(vl.Trunk) == nil) {
+			continue
+		}
+		out = append(out, servedVLAN{vl, b.ItemRange("vlans", i)})
+	}
+	return out
+}
+
+// servesUnreadable reports whether what agent b serves is unknown because
+// a list naming networks (its own, or any group's) could not be read.
+func (v *validator) servesUnreadable(b *Block) bool {
+	unreadable := func(b *Block) bool {
+		return b.unreadable("agents") || b.unreadable("vlans") || b.unreadable("egress") || b.unreadable("bridges")
+	}
+	return unreadable(b) || slices.ContainsFunc(v.inv.Groups, func(g *Group) bool { return unreadable(&g.Block) })
 }
 
 func (s Serves) add(o Serves) Serves {
@@ -109,53 +146,73 @@ func union(a, b []string) []string {
 }
 
 // agentVLANs resolves the trunk and the slice of every VLAN a serves.
-func (v *validator) agentVLANs(a *Agent, names []string) {
-	var vlans []*VLAN
-	for _, n := range names {
-		if vl := v.vlanNamed(n); vl != nil {
-			vlans = append(vlans, vl)
-		}
-	}
+func (v *validator) agentVLANs(a *Agent, vlans []servedVLAN) {
 	if len(vlans) == 0 {
 		return
 	}
-	for _, vl := range vlans[1:] {
-		if vl.Trunk != vlans[0].Trunk {
-			v.errorf(a.NameRange, "VLANs on two trunks",
-				"Agent %q serves vlan %q on trunk %q and vlan %q on trunk %q; an agent has one trunk NIC.",
-				a.Name, vlans[0].Name, vlans[0].Trunk, vl.Name, vl.Trunk)
-			return
+	for i, vl := range vlans {
+		for _, prev := range vlans[:i] {
+			if vl.Trunk != prev.Trunk {
+				v.conflict(vl.at, prev.VLAN, vl.VLAN, "VLANs on two trunks",
+					"Agent %q serves vlan %q of trunk %q and, named here, vlan %q of trunk %q; an agent has one trunk NIC.",
+					a.Name, prev.Name, prev.Trunk, vl.Name, vl.Trunk)
+				return
+			}
+			if vl.ID == prev.ID && vl.ID != 0 {
+				v.conflict(vl.at, prev.VLAN, vl.VLAN, "Two VLANs with one id",
+					"Agent %q serves vlan %q and, named here, vlan %q: both are VLAN %d of trunk %q, so both would be Docker networks on the agent's one sub-interface for VLAN %d, and Docker refuses a second network on a parent interface. An agent serves one vlan block per VLAN id.",
+					a.Name, prev.Name, vl.Name, vl.ID, vl.Trunk, vl.ID)
+			}
 		}
 	}
 	v.agentTrunk(a, v.trunkNamed(vlans[0].Trunk))
-	needSlot := slices.ContainsFunc(vlans, func(vl *VLAN) bool { _, ok := a.IPRanges[vl.Name]; return !ok })
+	needSlot := slices.ContainsFunc(vlans, func(vl servedVLAN) bool { _, ok := a.IPRanges[vl.Name]; return !ok })
 	if a.Slot != nil && *a.Slot < 0 {
 		v.errorf(a.Range("slot"), "Invalid slot", "Slot %d is negative; slots count from 0.", *a.Slot)
 		return
 	}
 	if needSlot && a.Slot == nil {
-		v.errorf(a.DefRange, "Missing slot",
-			"Agent %q serves VLANs, so it needs slot = N: its slot picks its slice of each VLAN and keeps it when other agents come and go.", a.Name)
+		if !a.unreadable("slot") && !a.unreadable("ip_ranges") {
+			v.errorf(a.DefRange, "Missing slot",
+				"Agent %q serves VLANs, so it needs slot = N: its slot picks its slice of each VLAN and keeps it when other agents come and go.", a.Name)
+		}
 		return
 	}
 	for _, vl := range vlans {
-		if av, ok := v.agentSlice(a, vl); ok {
+		if av, ok := v.agentSlice(a, vl.VLAN); ok {
 			a.Networks.VLANs = append(a.Networks.VLANs, av)
 		}
 	}
 }
 
+// conflict reports that two VLANs cannot be served together, once for
+// where the second was named: a group's list is reported once, not once
+// for each of its agents.
+func (v *validator) conflict(at hcl.Range, first, second *VLAN, summary, format string, args ...any) {
+	k := conflictKey{at, first, second}
+	if v.conflicts[k] {
+		return
+	}
+	v.conflicts[k] = true
+	v.errorf(at, summary, format, args...)
+}
+
+type conflictKey struct {
+	at            hcl.Range
+	first, second *VLAN
+}
+
 // agentTrunk resolves the agent's trunk NIC and VM.
 func (v *validator) agentTrunk(a *Agent, t *Trunk) {
 	a.Networks.Trunk = t
-	if t == nil && len(v.inv.Trunks) > 0 {
-		return // the VLAN's trunk is unresolved, and reported there
-	}
 	ownNIC := a.TrunkNIC != ""
 	if !ownNIC && t != nil {
 		a.TrunkNIC = t.NIC
 	}
 	if a.TrunkNIC == "" {
+		if a.unreadable("trunk_nic") || (t != nil && t.unreadable("nic")) {
+			return
+		}
 		v.errorf(a.DefRange, "Missing trunk NIC",
 			"Agent %q serves VLANs but no trunk NIC is named: set trunk_nic here or nic in its trunk.", a.Name)
 		return
@@ -166,12 +223,8 @@ func (v *validator) agentTrunk(a *Agent, t *Trunk) {
 	if t != nil && t.VSphere != "" && a.VM == "" {
 		a.VM = a.Name
 	}
-	if a.TrunkNIC == "auto" && (t == nil || t.VSphere == "") {
-		rng := a.Range("trunk_nic")
-		if !a.Has("trunk_nic") && t != nil {
-			rng = t.Range("nic")
-		}
-		v.errorf(rng, "Trunk NIC cannot be found automatically",
+	if ownNIC && a.TrunkNIC == "auto" && (t == nil || !t.withVSphere()) {
+		v.errorf(a.Range("trunk_nic"), "Trunk NIC cannot be found automatically",
 			"trunk_nic = \"auto\" finds the NIC by the MAC address vSphere gives it, but agent %q's trunk has no vsphere.", a.Name)
 	}
 }
@@ -211,13 +264,13 @@ func (v *validator) agentSlice(a *Agent, vl *VLAN) (AgentVLAN, bool) {
 
 // agentEgress resolves a's source address for eg.
 func (v *validator) agentEgress(a *Agent, eg *Egress) AgentEgress {
-	src, ok := a.SourceIPs[eg.Name]
-	if ok {
-		v.sourceIP(a.KeyRange("source_ips", eg.Name), src, eg.AddAddress)
-	} else {
+	src, own := a.SourceIPs[eg.Name]
+	if !own {
 		src = eg.SourceIP
+	} else if !eg.unreadable("add_address") {
+		v.sourceIP(a.KeyRange("source_ips", eg.Name), src, eg.AddAddress)
 	}
-	if src == "" {
+	if src == "" && !a.unreadable("source_ips") && !eg.unreadable("source_ip") {
 		v.errorf(a.DefRange, "Missing source address",
 			"Agent %q serves egress %q, which has no source_ip: set source_ips = { %s = \"ADDRESS\" } here, or source_ip in the egress.", a.Name, eg.Name, eg.Name)
 	}

@@ -1,6 +1,5 @@
 # a fractional slot
-# expect error at 35:1: Missing slot
-# expect error at 37:16: Invalid number
+# expect error at 36:16: Invalid number
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

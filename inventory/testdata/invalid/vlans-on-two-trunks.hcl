@@ -1,6 +1,5 @@
 # an agent serving VLANs of two trunks
-# expect error at 30:7: VLANs on two trunks
-# expect error at 36:7: VLANs on two trunks
+# expect error at 25:24: VLANs on two trunks
 
 trunk "kasm" {
   vlans = ["150", "160-169"]
