@@ -192,6 +192,12 @@ func (r *attrReader) list(name string) []string {
 	return out
 }
 
+// empty reports whether list attribute name, read as vals, was written as
+// an empty list (not as a list whose elements could not be read).
+func (r *attrReader) empty(name string, vals []string) bool {
+	return r.block.Has(name) && len(vals) == 0 && !r.block.unreadable(name)
+}
+
 func (r *attrReader) listItem(e hcl.Expression) (string, bool) {
 	v, ok := r.eval(e)
 	if !ok {

@@ -62,7 +62,12 @@ func (d *decoder) block(blk *hcl.Block) {
 	case "trunk":
 		t := &Trunk{Block: b, VSphere: r.str("vsphere"), SwitchType: r.str("switch_type"), Switch: r.str("switch"),
 			Hosts: r.list("hosts"), PortGroup: r.str("portgroup"), NIC: r.str("nic")}
-		t.Ranges = d.vidRanges(t, r.list("vlans"))
+		vlans := r.list("vlans")
+		if r.empty("vlans", vlans) {
+			d.diags = append(d.diags, errorDiag(b.Range("vlans"), "Empty VLAN list",
+				"vlans = [] lets no VLAN through the trunk; list the VLAN ids or ranges it carries, such as [\"150\", \"160-169\"]."))
+		}
+		t.Ranges = d.vidRanges(t, vlans)
 		d.inv.Trunks = append(d.inv.Trunks, t)
 	case "vlan":
 		d.inv.VLANs = append(d.inv.VLANs, &VLAN{Block: b, Trunk: r.str("trunk"),
@@ -117,7 +122,12 @@ func readServes(r *attrReader) Serves {
 
 func (d *decoder) rollout(b Block, r *attrReader) Rollout {
 	ro := Rollout{Block: b}
-	for i, s := range r.list("batch") {
+	batches := r.list("batch")
+	if r.empty("batch", batches) {
+		d.diags = append(d.diags, errorDiag(b.Range("batch"), "Empty batch list",
+			"batch = [] names no batch size. Remove it to roll out to the whole fleet at once, or list sizes such as [\"1\", \"25%\"]."))
+	}
+	for i, s := range batches {
 		bt, err := parseBatch(s, false)
 		if err != nil {
 			d.diags = append(d.diags, errorDiag(b.ItemRange("batch", i), "Invalid batch size", err.Error()))

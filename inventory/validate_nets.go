@@ -62,23 +62,15 @@ func (v *validator) uniqueNetworks() {
 	}
 }
 
-// subnetOverlaps finds an egress or bridge subnet that overlaps a VLAN
-// subnet or another bridge subnet: Docker would refuse the second network,
-// or routes would become ambiguous.
+// subnetOverlaps finds two network definitions whose subnets overlap,
+// reported at the later one: on one host Docker refuses the second
+// network, and across hosts one address would live on two segments.
 func (v *validator) subnetOverlaps() {
 	defs := v.netDefs()
 	for i, d := range defs {
-		if d.kind == "vlan" {
-			continue
-		}
 		for _, prev := range defs[:i] {
 			if overlaps(d.subnet, prev.subnet) {
 				v.overlap(d.block.Range("subnet"), d, prev)
-			}
-		}
-		for _, later := range defs[i+1:] {
-			if later.kind == "vlan" && overlaps(d.subnet, later.subnet) {
-				v.overlap(d.block.Range("subnet"), d, later)
 			}
 		}
 	}

@@ -1,0 +1,46 @@
+# a group serves two vlans with one VLAN id on one trunk: both would sit on ens160.150; reported once, at the group
+# expect error at 24:24: Two VLANs with one id
+
+trunk "kasm" {
+  vlans = ["150", "160-169"]
+  nic   = "ens160"
+}
+
+vlan "users_a" {
+  id        = 150
+  subnet    = "192.0.2.0/24"
+  gateway   = "192.0.2.1"
+  network   = "z_vlan150"
+  per_agent = 26
+}
+
+egress "site_a" {
+  network = "z_custom_a"
+  subnet  = "172.19.0.0/16"
+}
+
+group "all" {
+  agents = ["kasm-agent-*"]
+  vlans  = ["users_a", "users_b"]
+  egress = ["site_a"]
+}
+
+agent "kasm-agent-1" {
+  address    = "198.51.100.11"
+  slot       = 0
+  source_ips = { site_a = "198.51.100.111" }
+}
+
+agent "kasm-agent-2" {
+  address    = "198.51.100.12"
+  slot       = 1
+  source_ips = { site_a = "198.51.100.112" }
+}
+
+vlan "users_b" {
+  id        = 150
+  subnet    = "203.0.113.0/24"
+  gateway   = "203.0.113.1"
+  network   = "z_vlan150b"
+  per_agent = 26
+}
