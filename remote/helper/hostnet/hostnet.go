@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/kasmfleet/push/remote/helper/internal/nlsafe"
 	"golang.org/x/sys/unix"
 )
 
@@ -56,7 +58,7 @@ func (n Net) LinkByName(name string) (Link, bool, error) {
 func (n Net) describe(l netlink.Link) (Link, error) {
 	a := l.Attrs()
 	out := Link{Name: a.Name, Index: a.Index, MAC: a.HardwareAddr.String(), Up: a.Flags&net.FlagUp != 0, Type: l.Type()}
-	addrs, err := n.h().AddrList(l, netlink.FAMILY_ALL)
+	addrs, err := nlsafe.AddrList(n.h(), l, netlink.FAMILY_ALL)
 	if err != nil {
 		return out, fmt.Errorf("addresses of %s: %w", a.Name, err)
 	}
@@ -91,7 +93,7 @@ func (n Net) ResolveTrunk(name, mac string) (Link, error) {
 		if err != nil {
 			return Link{}, fmt.Errorf("trunk: MAC %q: %w", mac, err)
 		}
-		links, err := n.h().LinkList()
+		links, err := nlsafe.LinkList(n.h())
 		if err != nil {
 			return Link{}, fmt.Errorf("list links: %w", err)
 		}
@@ -179,7 +181,7 @@ type Owner struct {
 // Addresses lists every address on the host except loopback and IPv6
 // link-local ones, sorted by link then address.
 func (n Net) Addresses() ([]Owner, error) {
-	links, err := n.h().LinkList()
+	links, err := nlsafe.LinkList(n.h())
 	if err != nil {
 		return nil, fmt.Errorf("list links: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/kasmfleet/push/remote/helper/internal/nlsafe"
 )
 
 // SSHConnection finds the SSH_CONNECTION of the session the helper runs
@@ -97,7 +99,7 @@ func (n Net) Session(v string, all []Owner) (SSHSession, error) {
 // VLAN or macvlan, the ports of a bridge or bond. Changing those would
 // cut the session as surely as changing the link itself.
 func (n Net) withLowerLinks(names []string) []string {
-	links, err := n.h().LinkList()
+	links, err := nlsafe.LinkList(n.h())
 	if err != nil {
 		return names
 	}

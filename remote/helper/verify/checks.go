@@ -8,6 +8,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/kasmfleet/push/remote/helper/internal/nlsafe"
+
 	"github.com/kasmfleet/push/remote/proto"
 )
 
@@ -146,7 +148,7 @@ func (p Prober) SNAT(ctx context.Context, b Bridge, sourceIP, verifyURL string) 
 
 // addrIn is link's address inside subnet.
 func (p Prober) addrIn(link netlink.Link, subnet netip.Prefix) (netip.Addr, error) {
-	addrs, err := p.h().AddrList(link, netlink.FAMILY_V4)
+	addrs, err := nlsafe.AddrList(p.h(), link, netlink.FAMILY_V4)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("addresses of %s: %w", link.Attrs().Name, err)
 	}
