@@ -29,6 +29,18 @@ type Lock struct {
 // Acquire takes the lock without waiting, writing holder, time and pid
 // into the file; when it is held it fails at once naming the holder.
 func Acquire(path, holder string) (*Lock, error) {
+	return acquire(path, holder, func() { time.Sleep(20 * time.Millisecond) })
+}
+
+// holderWait bounds how often a loser reads the file again while the
+// winner has the lock but has not yet written its name: the winner
+// writes right after its flock, so this is never reached in practice
+// unless the winner's host stalls.
+const holderWait = 250 // × pause (~5 s)
+
+// acquire is Acquire with the pause between reads of a lock file whose
+// holder has not written its name yet.
+func acquire(path, holder string, pause func()) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
@@ -36,13 +48,23 @@ func Acquire(path, holder string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	for i := 0; ; i++ {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		// The holder takes the flock, then writes its name: read until
+		// it is there, or the lock is free again.
 		who, _ := os.ReadFile(path)
-		f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
+		if len(bytes.TrimSpace(who)) > 0 || i == holderWait {
+			f.Close()
 			return nil, fmt.Errorf("%w: %s", ErrHeld, describe(who))
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		pause()
 	}
 	if holder == "" {
 		holder = "unknown"
@@ -57,7 +79,7 @@ func Acquire(path, holder string) (*Lock, error) {
 func describe(who []byte) string {
 	who = bytes.TrimSpace(who)
 	if len(who) == 0 {
-		return "holder unknown"
+		return "holder unknown (it has not written its name)"
 	}
 	return string(who)
 }

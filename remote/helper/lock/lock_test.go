@@ -69,3 +69,35 @@ func TestKilledHolderLeavesNoLock(t *testing.T) {
 	}
 	l.Release()
 }
+
+// TestLoserWaitsForHolderName: the winner takes the flock before it
+// writes its name; a loser that reads the file in between reads again
+// until the name is there instead of saying "holder unknown".
+func TestLoserWaitsForHolderName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "push.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	pauses := 0
+	_, err = acquire(path, "bob@other", func() {
+		pauses++
+		if pauses == 3 { // the winner writes its name now
+			f.WriteString("holder=alice@controller since=2026-12-02T02:00:00Z pid=42\n")
+		}
+	})
+	if !errors.Is(err, ErrHeld) || !strings.Contains(err.Error(), "holder=alice@controller") || pauses != 3 {
+		t.Fatalf("acquire: %v after %d pauses; want ErrHeld naming alice after 3", err, pauses)
+	}
+	// A holder that never writes its name: the loser gives up, bounded.
+	f.Truncate(0)
+	pauses = 0
+	_, err = acquire(path, "bob@other", func() { pauses++ })
+	if !errors.Is(err, ErrHeld) || !strings.Contains(err.Error(), "holder unknown") || pauses != holderWait {
+		t.Fatalf("acquire: %v after %d pauses; want ErrHeld, holder unknown, after %d", err, pauses, holderWait)
+	}
+}
