@@ -20,18 +20,22 @@ $(HELPERBIN)/push-helper-linux-%: $(GOFILES) go.mod go.sum
 bin/push: $(HELPERS) $(GOFILES) go.mod go.sum
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/push
 
-# The whole suite, lab included. As root with qemu installed, the lab is
+# The whole suite, lab included. As root, the lab's and the tests' Debian
+# packages are installed when missing (examples/lab/deps.sh), the lab is
 # brought up first and removed afterwards (PUSH_LAB_KEEP=1 keeps it).
-# Tests that need root, qemu or the lab skip with a reason on a laptop;
+# Not as root, tests that need root, qemu or the lab skip with a reason;
 # with PUSH_REQUIRE_ALL=1 (set by .ci/run) such a skip is a failure.
-CAN_LAB := $(shell [ "$$(id -u)" = 0 ] && command -v qemu-system-x86_64 >/dev/null && echo yes)
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+CAN_LAB := $(shell [ "$(IS_ROOT)" = yes ] && command -v qemu-system-x86_64 >/dev/null && echo yes)
 GOTEST  := $(GO) test -count=1 -timeout 50m $(TESTFLAGS) ./...
 
 test: build
-ifeq ($(CAN_LAB),yes)
+ifeq ($(IS_ROOT),yes)
+	examples/lab/deps.sh test
 	examples/lab/lab.sh up
 	$(GOTEST); rc=$$?; [ -n "$$PUSH_LAB_KEEP" ] || examples/lab/lab.sh down; exit $$rc
 else
+	@echo "make test: not root, so the lab tests skip (run as root to run them too)"
 	$(GOTEST)
 endif
 
