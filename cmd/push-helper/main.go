@@ -17,7 +17,11 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := helper.Main(ctx, helper.Config{Version: version}, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	cfg := helper.Config{Version: version}
+	if os.Getenv("PUSH_HELPER_TRACE") == "1" {
+		cfg.Trace = os.Stderr // a line per apply step and per change sent to Docker
+	}
+	code := helper.Main(ctx, cfg, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

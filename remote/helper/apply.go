@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strings"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
@@ -33,10 +32,14 @@ func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Opti
 					h.applySNAT(ctx, spec, opts, steps, cl)
 					snatDone = true
 				}
-			} else if err := h.take(ctx, spec, *s, cl); err != nil {
-				s.Outcome, s.Error = proto.OutcomeFailed, err.Error()
 			} else {
-				s.Outcome = proto.OutcomeDone
+				h.trace("start %s %s", s.Kind, s.Target)
+				if err := h.take(ctx, spec, *s, cl); err != nil {
+					s.Outcome, s.Error = proto.OutcomeFailed, err.Error()
+				} else {
+					s.Outcome = proto.OutcomeDone
+				}
+				h.trace("end %s %s %s", s.Kind, s.Target, s.Outcome)
 			}
 		}
 		outcome[s.Key()] = s.Outcome
@@ -104,49 +107,6 @@ func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl 
 		return c.state().SaveApplied(spec)
 	}
 	return fmt.Errorf("no way to take action %q", s.Kind)
-}
-
-// createNetwork creates n and, for a VLAN network, checks that Docker
-// made the VLAN sub-interface (push never makes it itself: Docker then
-// would not own it, and the seed warns this breaks things). The trunk is
-// set up again just before: Docker refuses a parent whose link is down,
-// and something else (an interrupted earlier create that Docker rolls
-// back, a network manager) may have taken it down since planning.
-func (h *Helper) createNetwork(ctx context.Context, n docker.Network, cl *docker.Client) error {
-	parent := n.Options[docker.OptParent]
-	trunk, _, _ := strings.Cut(parent, ".")
-	if trunk != "" {
-		if err := h.cfg.Net.SetUp(trunk); err != nil {
-			return err
-		}
-	}
-	_, err := cl.Create(ctx, n)
-	if err != nil && trunk != "" && strings.Contains(err.Error(), "network is down") {
-		if err := h.cfg.Net.SetUp(trunk); err != nil {
-			return err
-		}
-		_, err = cl.Create(ctx, n)
-	}
-	if err != nil && !sameExists(ctx, cl, n) {
-		return err
-	}
-	if parent == "" {
-		return nil
-	}
-	if _, ok, err := h.cfg.Net.LinkByName(parent); err != nil {
-		return err
-	} else if !ok {
-		return fmt.Errorf("docker created network %s but not its parent %s", n.Name, parent)
-	}
-	return nil
-}
-
-// sameExists reports whether Docker now has a network named like n that
-// matches it: a create of an earlier, killed run that Docker finished
-// after the kill, or one racing with ours. Creating is then done.
-func sameExists(ctx context.Context, cl *docker.Client, n docker.Network) bool {
-	got, err := cl.Inspect(ctx, n.Name)
-	return err == nil && got.Managed() && len(docker.Diff(n, got)) == 0
 }
 
 func (h *Helper) installUnit(ctx context.Context) error {

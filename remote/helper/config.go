@@ -6,7 +6,9 @@ package helper
 
 import (
 	"context"
+	"io"
 	"os"
+	"time"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
@@ -40,6 +42,12 @@ type Config struct {
 	// Run runs a program (modprobe, systemctl, networkctl); nil runs it
 	// for real.
 	Run func(ctx context.Context, name string, args ...string) error
+	// Trace, when set, gets a line as each apply step starts and ends
+	// and as each change request reaches Docker (PUSH_HELPER_TRACE=1).
+	Trace io.Writer
+	// SettleTimeout bounds the wait for Docker to finish work it is
+	// still doing for an earlier, killed run (default 60s).
+	SettleTimeout time.Duration
 }
 
 // Defaults fills in the real host's paths.
@@ -52,6 +60,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Run == nil {
 		c.Run = netcfg.RunCommand
+	}
+	if c.SettleTimeout == 0 {
+		c.SettleTimeout = 60 * time.Second
 	}
 	if c.Executable == "" {
 		c.Executable, _ = os.Executable()

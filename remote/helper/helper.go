@@ -140,6 +140,9 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	}
 	cl := docker.NewClient(h.cfg.DockerSocket)
 	defer cl.Close()
+	if h.cfg.Trace != nil {
+		cl.Sent = func(method, path string) { h.trace("docker %s %s sent", method, path) }
+	}
 	if verb == proto.VerbVerify {
 		return h.verify(ctx, spec, cl, res)
 	}
@@ -237,4 +240,11 @@ func (h *Helper) restore(ctx context.Context, opts proto.Options, res *proto.Res
 	}
 	opts.Prune = false
 	return h.runSpec(ctx, proto.VerbRestore, *spec, opts, res)
+}
+
+// trace writes one line to the configured trace writer, if any.
+func (h *Helper) trace(format string, args ...any) {
+	if h.cfg.Trace != nil {
+		fmt.Fprintf(h.cfg.Trace, "push-helper: "+format+"\n", args...)
+	}
 }

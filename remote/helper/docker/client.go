@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sort"
 	"strconv"
@@ -27,6 +28,10 @@ var ErrNotFound = errors.New("no such network")
 type Client struct {
 	http       *http.Client
 	apiVersion string // path prefix "/v1.41", set by Negotiate
+	// Sent, when set, is called once a request that changes something
+	// has been written to the daemon (tracing, and tests that interrupt
+	// push while Docker works).
+	Sent func(method, path string)
 }
 
 // NewClient returns a client for the daemon listening on socket.
@@ -225,6 +230,11 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.Sent != nil && method != http.MethodGet {
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			WroteRequest: func(httptrace.WroteRequestInfo) { c.Sent(method, path) },
+		}))
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -238,7 +248,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("%w: %s", ErrNotFound, apiMessage(data))
 	}
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("docker api %s %s: %s: %s", method, path, resp.Status, apiMessage(data))
+		return &APIError{Method: method, Path: path, Status: resp.StatusCode, Message: apiMessage(data)}
 	}
 	if out == nil || len(data) == 0 {
 		return nil

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -66,35 +67,87 @@ func TestSurvivesDockerRestartAndReboot(t *testing.T) {
 	r.verified(ctx, spec)
 }
 
-// TestKillMidApply kills the helper with SIGKILL at several points of
-// an apply; each time the next apply converges. At the middle point a
-// second apply runs first: it must fail at once, naming the holder.
+// TestKillMidApply kills the helper with SIGKILL at every point of an
+// apply from a clean host: as each step starts, and right after each
+// change request has reached Docker (while Docker still works on it).
+// Each time the next apply converges. At one point a second apply runs
+// first: it must fail at once, naming the holder.
 func TestKillMidApply(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 12*time.Minute)
-	var r *rig
-	for _, after := range []string{"0.5", "3", "8"} {
-		r = newRig(t, lab, 3)
-		spec := r.spec()
-		req, _ := jsonRequest(proto.VerbApply, spec)
-		second := "true"
-		if after == "3" {
-			second = r.path + " < /tmp/push-req.json"
-		}
-		out, _, err := r.exec(ctx, "cat > /tmp/push-req.json; "+r.path+" < /tmp/push-req.json > /tmp/push-killed.json & pid=$!; "+
-			"sleep "+after+"; "+second+"; kill -9 $pid; wait $pid; echo killed=$?", req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(out, "killed=137") {
-			t.Fatalf("apply was not killed at %ss: %s", after, out)
-		}
-		if after == "3" && (!strings.Contains(out, "host is locked by another push run") || !strings.Contains(out, "holder=e2e-kill")) {
-			t.Errorf("a concurrent apply did not fail fast naming the holder: %s", out)
-		}
-		res := r.apply(ctx, spec)
-		t.Logf("killed after %ss; the next apply took %d actions", after, len(res.Actions))
-		r.converged(ctx, spec)
+	ctx := testContext(t, 40*time.Minute)
+	r := newRig(t, lab, 3)
+	spec := r.spec()
+	points := killPoints(r.plan(ctx, spec))
+	for i, p := range points {
+		t.Run(p.String(), func(t *testing.T) {
+			r := newRig(t, lab, 3)
+			second := ""
+			if i == len(points)/2 {
+				second = r.path + " < /tmp/push-req.json"
+			}
+			out := r.killAt(ctx, spec, p, second)
+			if second != "" && (!strings.Contains(out, "host is locked by another push run") || !strings.Contains(out, "holder=e2e-kill")) {
+				t.Errorf("a concurrent apply did not fail fast naming the holder: %s", out)
+			}
+			res := r.apply(ctx, spec)
+			t.Logf("the next apply took %d actions", len(res.Actions))
+			r.converged(ctx, spec)
+			if i == len(points)-1 {
+				r.verified(ctx, spec)
+			}
+		})
 	}
-	r.verified(ctx, r.spec())
 }
+
+// killPoint is the n-th trace line starting with prefix.
+type killPoint struct {
+	prefix string
+	n      int
+}
+
+func (p killPoint) String() string {
+	return strings.ReplaceAll(fmt.Sprintf("%s#%d", strings.TrimPrefix(p.prefix, "push-helper: "), p.n), " ", "_")
+}
+
+// killPoints: the start of every planned step, and each change request
+// sent to Docker.
+func killPoints(actions []proto.Action) []killPoint {
+	var out []killPoint
+	sent := 0
+	for _, a := range actions {
+		out = append(out, killPoint{prefix: fmt.Sprintf("push-helper: start %s %s", a.Kind, a.Target), n: 1})
+		switch a.Kind {
+		case proto.ActCreateNetwork, proto.ActReplaceNetwork, proto.ActRemoveNetwork:
+			sent++
+			out = append(out, killPoint{prefix: "push-helper: docker ", n: sent})
+		}
+	}
+	return out
+}
+
+// killAt runs an apply with the helper's trace on and kills it with
+// SIGKILL on the VM as soon as the trace reaches p (after running second,
+// if set). It returns what the shell printed.
+func (r *rig) killAt(ctx context.Context, spec proto.HostSpec, p killPoint, second string) string {
+	r.t.Helper()
+	req, _ := jsonRequest(proto.VerbApply, spec)
+	script := `cat > /tmp/push-req.json; rm -f /tmp/push-trace; mkfifo /tmp/push-trace
+PUSH_HELPER_TRACE=1 ` + r.path + ` < /tmp/push-req.json > /tmp/push-killed.json 2> /tmp/push-trace & pid=$!
+n=0
+while IFS= read -r line; do
+	case "$line" in "$PREFIX"*) n=$((n+1)); if [ $n = $NTH ]; then ` + second + `
+		kill -9 $pid; break; fi ;; esac
+done < /tmp/push-trace
+wait $pid; echo killed=$?; rm -f /tmp/push-trace`
+	script = fmt.Sprintf("PREFIX=%q NTH=%d; %s", p.prefix, p.n, script)
+	out, _, err := r.exec(ctx, "bash -c "+shellQuote(script), req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if !strings.Contains(out, "killed=137") {
+		r.t.Fatalf("apply was not killed at %s: %s", p, out)
+	}
+	return out
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

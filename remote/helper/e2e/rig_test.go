@@ -94,13 +94,20 @@ func newRig(t *testing.T, lab *labenv.Lab, n int) *rig {
 			r.ssh.Close()
 		}
 	})
-	data, sha := built.build(t)
+	r.upload(ctx)
+	return r
+}
+
+// upload puts the helper on the VM the way push does (temp file, chmod,
+// rename).
+func (r *rig) upload(ctx context.Context) {
+	r.t.Helper()
+	data, sha := built.build(r.t)
 	r.path = "/var/lib/push/bin/push-helper-" + sha
 	dir := "/var/lib/push/bin"
 	if _, _, err := r.exec(ctx, "mkdir -p -m 0700 /var/lib/push "+dir+" && cat > "+dir+"/.upload && chmod 0755 "+dir+"/.upload && mv "+dir+"/.upload "+r.path, data); err != nil {
-		t.Fatalf("upload helper: %v", err)
+		r.t.Fatalf("upload helper: %v", err)
 	}
-	return r
 }
 
 func (r *rig) dial(ctx context.Context) {
@@ -176,7 +183,7 @@ func (r *rig) apply(ctx context.Context, spec proto.HostSpec) proto.Result {
 	r.t.Helper()
 	res, code := r.helper(ctx, proto.VerbApply, spec, proto.Options{})
 	if code != proto.ExitOK || res.Error != "" {
-		r.t.Fatalf("%s apply: exit %d, error %q\n%s", r.agent.Name, code, res.Error, actionsText(res))
+		r.t.Fatalf("%s apply: exit %d%s\n%s", r.agent.Name, code, topError(res), actionsText(res))
 	}
 	return res
 }
@@ -265,4 +272,22 @@ func actionKinds(res proto.Result) map[string]int {
 
 func jsonRequest(verb proto.Verb, spec proto.HostSpec) ([]byte, error) {
 	return json.Marshal(proto.Request{Version: proto.Version, Verb: verb, Spec: &spec, Options: proto.Options{Holder: "e2e-kill"}})
+}
+
+// plan returns the actions a plan of spec lists.
+func (r *rig) plan(ctx context.Context, spec proto.HostSpec) []proto.Action {
+	r.t.Helper()
+	res, code := r.helper(ctx, proto.VerbPlan, spec, proto.Options{})
+	if code != proto.ExitChanges || res.Error != "" {
+		r.t.Fatalf("%s plan: exit %d, error %q\n%s", r.agent.Name, code, res.Error, actionsText(res))
+	}
+	return res.Actions
+}
+
+// topError is the helper's top-level error for a message, if it gave one.
+func topError(res proto.Result) string {
+	if res.Error == "" {
+		return " (no top-level error; failed actions below)"
+	}
+	return ", error: " + res.Error
 }

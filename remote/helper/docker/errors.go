@@ -1,0 +1,48 @@
+package docker
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// APIError is a refusal by the Docker Engine API: its status and the
+// daemon's own message.
+type APIError struct {
+	Method, Path string
+	Status       int
+	Message      string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("docker api %s %s: %d %s: %s", e.Method, e.Path, e.Status, http.StatusText(e.Status), e.Message)
+}
+
+// Docker says why only in words; these are the refusals push acts on.
+// The phrases are those of libnetwork since Docker 19.03.
+const (
+	msgPoolOverlap = "overlaps with other one on this address space" // "Pool overlaps with …"
+	msgNameInUse   = "already exists"                                // "network with name X already exists"
+	msgLinkDown    = "network is down"                               // the parent link is down
+)
+
+func apiMessageContains(err error, phrase string) bool {
+	var e *APIError
+	return errors.As(err, &e) && strings.Contains(e.Message, phrase)
+}
+
+// IsInUse reports whether Docker refused a create because a network
+// holds the name or the address pool: one that exists, or one whose
+// create Docker is still finishing for a client that is gone.
+func IsInUse(err error) bool {
+	var e *APIError
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Status == http.StatusConflict || strings.Contains(e.Message, msgPoolOverlap) || strings.Contains(e.Message, msgNameInUse)
+}
+
+// IsParentDown reports whether Docker refused a create because the
+// parent link of a VLAN network is down.
+func IsParentDown(err error) bool { return apiMessageContains(err, msgLinkDown) }
