@@ -52,7 +52,7 @@ func (v *validator) warnf(rng hcl.Range, summary, format string, args ...any) {
 }
 
 func (v *validator) defaults() {
-	v.port(&v.inv.Defaults.Block, v.inv.Defaults.SSH.Port)
+	v.ssh(&v.inv.Defaults.Block, v.inv.Defaults.SSH)
 	for _, vc := range v.inv.VSpheres {
 		if vc.URL != "" {
 			if u, err := url.Parse(vc.URL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -64,12 +64,6 @@ func (v *validator) defaults() {
 		if vc.Insecure && (vc.Thumbprint != "" || vc.CAFile != "") {
 			v.errorf(vc.Range("insecure"), "Conflicting TLS settings", "insecure = true skips the verification that thumbprint and ca_file configure; choose one.")
 		}
-	}
-}
-
-func (v *validator) port(b *Block, p int) {
-	if b.Has("port") && (p < 1 || p > 65535) {
-		v.errorf(b.Range("port"), "Invalid port", "SSH port %d is outside 1 to 65535.", p)
 	}
 }
 

@@ -53,7 +53,8 @@ func (v *validator) servesRefs(b *Block, s Serves) {
 func (v *validator) agents() {
 	endpoints := map[string]*Agent{}
 	for _, a := range v.inv.Agents {
-		v.port(&a.Block, a.SSH.Port)
+		v.ssh(&a.Block, a.SSH)
+		v.address(a)
 		v.servesRefs(&a.Block, a.Serves)
 		v.resolve(a)
 		ep := fmt.Sprintf("%s:%d", a.Address, a.SSH.Port)
