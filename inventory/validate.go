@@ -13,13 +13,13 @@ import (
 // validator checks the decoded inventory as a whole, fills defaults, and
 // resolves what each agent serves. Every problem is collected.
 type validator struct {
-	inv       *Inventory
-	diags     hcl.Diagnostics
-	conflicts map[conflictKey]bool // reported already
+	inv      *Inventory
+	diags    hcl.Diagnostics
+	reported map[onceKey]bool
 }
 
 func validate(inv *Inventory) hcl.Diagnostics {
-	v := &validator{inv: inv, conflicts: map[conflictKey]bool{}}
+	v := &validator{inv: inv, reported: map[onceKey]bool{}}
 	v.defaults()
 	for _, t := range inv.Trunks {
 		v.trunk(t)
@@ -35,7 +35,7 @@ func validate(inv *Inventory) hcl.Diagnostics {
 		v.networkName(&b.Block, b.Network)
 	}
 	v.uniqueNetworks()
-	v.subnetOverlaps()
+	v.subnets()
 	for _, g := range inv.Groups {
 		v.group(g)
 	}
@@ -79,8 +79,8 @@ func (v *validator) trunk(t *Trunk) {
 			}
 		}
 	}
-	if t.NIC != "" && t.NIC != "auto" {
-		v.ifName(t.Range("nic"), "trunk NIC", t.NIC)
+	if t.NIC != "" {
+		v.trunkNIC(t.Range("nic"), t.NIC)
 	}
 	if t.NIC == "auto" && !t.withVSphere() {
 		v.errorf(t.Range("nic"), "Trunk NIC cannot be found automatically",
@@ -240,23 +240,12 @@ func (v *validator) egress(e *Egress) {
 	v.networkName(&e.Block, e.Network)
 	v.verifyURL(&e.Block, e.VerifyURL)
 	if e.SourceIP != "" && !e.unreadable("add_address") {
-		v.sourceIP(e.Range("source_ip"), e.SourceIP, e.AddAddress)
+		v.sourceIP(e.Range("source_ip"), e.SourceIP, e)
 	}
 }
 
-// sourceIP checks one egress source address: a plain address, or with
-// add_address the address with its prefix.
-func (v *validator) sourceIP(rng hcl.Range, s string, withPrefix bool) {
-	if withPrefix {
-		if _, err := parseHostPrefix(s); err != nil {
-			v.errorf(rng, "Invalid source address", "%s; with add_address = true write the address with its prefix, such as \"192.0.2.10/24\".", err)
-		}
-		return
-	}
-	if _, err := parseAddr(s); err != nil {
-		v.errorf(rng, "Invalid source address", "%s.", err)
-	}
-}
+// predefinedNetworks are the networks Docker creates itself on every host.
+var predefinedNetworks = []string{"bridge", "host", "none"}
 
 var dockerNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
@@ -271,35 +260,14 @@ func (v *validator) networkName(b *Block, name string) {
 			"%q must start with a letter or digit and hold only letters, digits, '_', '.' and '-'.", name)
 		return
 	}
+	if slices.Contains(predefinedNetworks, name) {
+		v.errorf(b.Range("network"), "Docker's predefined network name",
+			"Docker predefines the network %q on every host and refuses to create another; choose another name, such as \"z_%s\".", name, name)
+		return
+	}
 	if name < "kasm_default_network" {
 		v.warnf(b.Range("network"), "Network name sorts before kasm_default_network",
 			"Docker gives a container attached to several networks its default route through the network whose name sorts first. %q sorts before \"kasm_default_network\", so sessions on it could route Kasm's own traffic through it. Prefix the name with \"z_\" (as in \"z_%s\").", name, name)
-	}
-}
-
-// bridgeName defaults a Linux bridge name to the network name and checks it.
-func (v *validator) bridgeName(b *Block, bridge, network string) string {
-	rng := b.Range("bridge")
-	if bridge == "" {
-		if !dockerNameRe.MatchString(network) {
-			return network // reported as a network name
-		}
-		bridge, rng = network, b.Range("network")
-	}
-	if bridge != "" {
-		v.ifName(rng, "bridge name", bridge)
-	}
-	return bridge
-}
-
-// ifName checks a Linux interface name.
-func (v *validator) ifName(rng hcl.Range, what, name string) {
-	switch {
-	case len(name) > 15:
-		v.errorf(rng, "Interface name too long",
-			"The %s %q has %d bytes; Linux allows at most 15. Set a shorter one.", what, name, len(name))
-	case name == "." || name == ".." || strings.ContainsAny(name, "/: \t\n"):
-		v.errorf(rng, "Invalid interface name", "The %s %q is not a valid Linux interface name.", what, name)
 	}
 }
 

@@ -154,19 +154,23 @@ func (v *validator) agentVLANs(a *Agent, vlans []servedVLAN) {
 	for i, vl := range vlans {
 		for _, prev := range vlans[:i] {
 			if vl.Trunk != prev.Trunk {
-				v.conflict(vl.at, prev.VLAN, vl.VLAN, "VLANs on two trunks",
+				v.once(vl.at, prev.VLAN, vl.VLAN, "VLANs on two trunks",
 					"Agent %q serves vlan %q of trunk %q and, named here, vlan %q of trunk %q; an agent has one trunk NIC.",
 					a.Name, prev.Name, prev.Trunk, vl.Name, vl.Trunk)
 				return
 			}
 			if vl.ID == prev.ID && vl.ID != 0 {
-				v.conflict(vl.at, prev.VLAN, vl.VLAN, "Two VLANs with one id",
+				v.once(vl.at, prev.VLAN, vl.VLAN, "Two VLANs with one id",
 					"Agent %q serves vlan %q and, named here, vlan %q: both are VLAN %d of trunk %q, so both would be Docker networks on the agent's one sub-interface for VLAN %d, and Docker refuses a second network on a parent interface. An agent serves one vlan block per VLAN id.",
 					a.Name, prev.Name, vl.Name, vl.ID, vl.Trunk, vl.ID)
 			}
 		}
 	}
-	v.agentTrunk(a, v.trunkNamed(vlans[0].Trunk))
+	t := v.trunkNamed(vlans[0].Trunk)
+	v.agentTrunk(a, t)
+	for _, vl := range vlans {
+		v.subInterface(a, t, vl.VLAN)
+	}
 	needSlot := slices.ContainsFunc(vlans, func(vl servedVLAN) bool { _, ok := a.IPRanges[vl.Name]; return !ok })
 	if a.Slot != nil && *a.Slot < 0 {
 		v.errorf(a.Range("slot"), "Invalid slot", "Slot %d is negative; slots count from 0.", *a.Slot)
@@ -186,19 +190,19 @@ func (v *validator) agentVLANs(a *Agent, vlans []servedVLAN) {
 	}
 }
 
-// conflict reports that two VLANs cannot be served together, once for
-// where the second was named: a group's list is reported once, not once
-// for each of its agents.
-func (v *validator) conflict(at hcl.Range, first, second *VLAN, summary, format string, args ...any) {
-	k := conflictKey{at, first, second}
-	if v.conflicts[k] {
+// once reports a problem of one or two VLANs that agents meet, once for
+// where it was written: a group's list or a trunk's NIC is reported once,
+// not once for each of its agents.
+func (v *validator) once(at hcl.Range, first, second *VLAN, summary, format string, args ...any) {
+	k := onceKey{at, first, second}
+	if v.reported[k] {
 		return
 	}
-	v.conflicts[k] = true
+	v.reported[k] = true
 	v.errorf(at, summary, format, args...)
 }
 
-type conflictKey struct {
+type onceKey struct {
 	at            hcl.Range
 	first, second *VLAN
 }
@@ -218,8 +222,8 @@ func (v *validator) agentTrunk(a *Agent, t *Trunk) {
 			"Agent %q serves VLANs but no trunk NIC is named: set trunk_nic here or nic in its trunk.", a.Name)
 		return
 	}
-	if ownNIC && a.TrunkNIC != "auto" {
-		v.ifName(a.Range("trunk_nic"), "trunk NIC", a.TrunkNIC)
+	if ownNIC {
+		v.trunkNIC(a.Range("trunk_nic"), a.TrunkNIC)
 	}
 	if t != nil && t.VSphere != "" && a.VM == "" {
 		a.VM = a.Name
@@ -269,7 +273,7 @@ func (v *validator) agentEgress(a *Agent, eg *Egress) AgentEgress {
 	if !own {
 		src = eg.SourceIP
 	} else if !eg.unreadable("add_address") {
-		v.sourceIP(a.KeyRange("source_ips", eg.Name), src, eg.AddAddress)
+		v.sourceIP(a.KeyRange("source_ips", eg.Name), src, eg)
 	}
 	if src == "" && !a.unreadable("source_ips") && !eg.unreadable("source_ip") {
 		v.errorf(a.DefRange, "Missing source address",

@@ -62,15 +62,30 @@ func (v *validator) uniqueNetworks() {
 	}
 }
 
-// subnetOverlaps finds two network definitions whose subnets overlap,
-// reported at the later one: on one host Docker refuses the second
-// network, and across hosts one address would live on two segments.
-func (v *validator) subnetOverlaps() {
+// defaultBridge is the subnet of docker0 unless the daemon's bip or
+// default-address-pools say otherwise.
+var defaultBridge = netip.MustParsePrefix("172.17.0.0/16")
+
+// subnets checks each network's subnet, and finds two whose subnets
+// overlap, reported at the later one: on one host Docker refuses the
+// second network, and across hosts one address would live on two segments.
+func (v *validator) subnets() {
 	defs := v.netDefs()
 	for i, d := range defs {
+		rng := d.block.Range("subnet")
+		if d.kind != "vlan" && d.subnet.IsValid() && d.subnet.Bits() > 30 {
+			v.errorf(rng, "Subnet too small",
+				"%s of %s is too small: a Docker bridge network needs its network and broadcast addresses, a gateway and one address per container. Use a /30 or larger.",
+				d.subnet, d)
+		}
+		if overlaps(d.subnet, defaultBridge) {
+			v.warnf(rng, "Subnet overlaps Docker's default bridge",
+				"%s overlaps %s, the subnet of docker0 unless the daemon's bip or default-address-pools move it, and Docker refuses a network that overlaps another. Choose another subnet, or make sure every agent's daemon.json moves docker0.",
+				d.subnet, defaultBridge)
+		}
 		for _, prev := range defs[:i] {
 			if overlaps(d.subnet, prev.subnet) {
-				v.overlap(d.block.Range("subnet"), d, prev)
+				v.overlap(rng, d, prev)
 			}
 		}
 	}

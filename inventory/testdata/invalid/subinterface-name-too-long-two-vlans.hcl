@@ -1,0 +1,47 @@
+# a trunk NIC too long for two VLANs' sub-interfaces: once per VLAN, at the NIC
+# expect error at 7:11: VLAN sub-interface name too long
+# expect error at 7:11: VLAN sub-interface name too long
+
+trunk "kasm" {
+  vlans = ["150", "160-169"]
+  nic   = "enp101s0f1n1"
+}
+
+vlan "users_a" {
+  id        = 150
+  subnet    = "192.0.2.0/24"
+  gateway   = "192.0.2.1"
+  network   = "z_vlan150"
+  per_agent = 26
+}
+
+egress "site_a" {
+  network = "z_custom_a"
+  subnet  = "172.19.0.0/16"
+}
+
+group "all" {
+  agents = ["kasm-agent-*"]
+  vlans  = ["users_a", "users_c"]
+  egress = ["site_a"]
+}
+
+agent "kasm-agent-1" {
+  address    = "198.51.100.11"
+  slot       = 0
+  source_ips = { site_a = "198.51.100.111" }
+}
+
+agent "kasm-agent-2" {
+  address    = "198.51.100.12"
+  slot       = 1
+  source_ips = { site_a = "198.51.100.112" }
+}
+
+vlan "users_c" {
+  id        = 160
+  subnet    = "203.0.113.0/24"
+  gateway   = "203.0.113.1"
+  network   = "z_vlan160"
+  per_agent = 26
+}
