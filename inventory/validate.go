@@ -21,8 +21,9 @@ type validator struct {
 func validate(inv *Inventory) hcl.Diagnostics {
 	v := &validator{inv: inv, reported: map[onceKey]bool{}}
 	v.defaults()
-	for _, t := range inv.Trunks {
+	for i, t := range inv.Trunks {
 		v.trunk(t)
+		v.portGroup(t, inv.Trunks[:i])
 	}
 	for _, vl := range inv.VLANs {
 		v.vlan(vl)
@@ -87,6 +88,21 @@ func (v *validator) trunk(t *Trunk) {
 			"nic = \"auto\" finds each agent's trunk NIC by the MAC address vSphere gives it, but trunk %q has no vsphere.", t.Name)
 	}
 	v.trunkSwitch(t)
+}
+
+// portGroup finds a distributed port group that an earlier trunk also
+// converges: push would set its VLAN ranges for one, then the other.
+func (v *validator) portGroup(t *Trunk, earlier []*Trunk) {
+	if t.VSphere == "" || t.SwitchType != SwitchDistributed || t.PortGroup == "" {
+		return
+	}
+	for _, e := range earlier {
+		if e.VSphere == t.VSphere && e.SwitchType == t.SwitchType && e.Switch == t.Switch && e.PortGroup == t.PortGroup {
+			v.errorf(t.Range("portgroup"), "Duplicate port group",
+				"Port group %q of switch %q is also trunk %q's, so push would set its VLAN ranges for one trunk, then for the other. Give one trunk all the VLANs, or each its own port group.", t.PortGroup, t.Switch, e.Name)
+			return
+		}
+	}
 }
 
 // withVSphere reports whether the trunk has a vsphere, or one that could
@@ -158,6 +174,10 @@ func (v *validator) vlan(vl *VLAN) {
 		v.errorf(vl.Range("gateway"), "Gateway is not a host address", "%s is the network or broadcast address of %s.", vl.Gateway, vl.Subnet)
 	}
 	v.driverMode(vl)
+	if vl.Driver == "macvlan" && vl.Mode == "passthru" {
+		v.warnf(vl.Range("mode"), "One container per agent",
+			"In passthru mode the kernel allows one macvlan device on its parent, and Docker makes one per container: on each agent the first session on vlan %q starts and every further one fails. Use mode \"bridge\" for several sessions.", vl.Name)
+	}
 	if vl.Has("per_agent") && vl.Subnet.IsValid() {
 		switch {
 		case vl.PerAgent < vl.Subnet.Bits() || vl.PerAgent > 32:

@@ -52,17 +52,30 @@ func (v *validator) servesRefs(b *Block, s Serves) {
 // agents resolves and checks every agent, then what agents share.
 func (v *validator) agents() {
 	endpoints := map[string]*Agent{}
+	vms := map[string]*Agent{}
 	for _, a := range v.inv.Agents {
 		v.ssh(&a.Block, a.SSH)
 		v.address(a)
 		v.servesRefs(&a.Block, a.Serves)
 		v.resolve(a)
+		v.hostInterfaces(a)
+		v.ownAddress(a)
 		ep := fmt.Sprintf("%s:%d", a.Address, a.SSH.Port)
 		if first, dup := endpoints[ep]; dup && a.Address != "" {
 			v.errorf(a.Range("address"), "Duplicate agent address",
 				"Agent %q is reached at the same address and port as agent %q.", a.Name, first.Name)
 		} else {
 			endpoints[ep] = a
+		}
+		if first, dup := vms[a.VM]; dup && a.VM != "" {
+			rng := a.NameRange
+			if a.Has("vm") {
+				rng = a.Range("vm")
+			}
+			v.errorf(rng, "Duplicate VM",
+				"Agents %q and %q are both VM %q; one VM is one agent, with one trunk NIC.", first.Name, a.Name, a.VM)
+		} else {
+			vms[a.VM] = a
 		}
 	}
 	v.sharedSlices()
@@ -153,16 +166,8 @@ func (v *validator) agentVLANs(a *Agent, vlans []servedVLAN) {
 	}
 	for i, vl := range vlans {
 		for _, prev := range vlans[:i] {
-			if vl.Trunk != prev.Trunk {
-				v.once(vl.at, prev.VLAN, vl.VLAN, "VLANs on two trunks",
-					"Agent %q serves vlan %q of trunk %q and, named here, vlan %q of trunk %q; an agent has one trunk NIC.",
-					a.Name, prev.Name, prev.Trunk, vl.Name, vl.Trunk)
+			if !v.vlanPair(a, prev, vl) {
 				return
-			}
-			if vl.ID == prev.ID && vl.ID != 0 {
-				v.once(vl.at, prev.VLAN, vl.VLAN, "Two VLANs with one id",
-					"Agent %q serves vlan %q and, named here, vlan %q: both are VLAN %d of trunk %q, so both would be Docker networks on the agent's one sub-interface for VLAN %d, and Docker refuses a second network on a parent interface. An agent serves one vlan block per VLAN id.",
-					a.Name, prev.Name, vl.Name, vl.ID, vl.Trunk, vl.ID)
 			}
 		}
 	}
@@ -190,21 +195,40 @@ func (v *validator) agentVLANs(a *Agent, vlans []servedVLAN) {
 	}
 }
 
-// once reports a problem of one or two VLANs that agents meet, once for
-// where it was written: a group's list or a trunk's NIC is reported once,
-// not once for each of its agents.
-func (v *validator) once(at hcl.Range, first, second *VLAN, summary, format string, args ...any) {
-	k := onceKey{at, first, second}
+// vlanPair checks that a can serve vl besides prev, reported once where
+// vl was named; ok is false when they are on two trunks.
+func (v *validator) vlanPair(a *Agent, prev, vl servedVLAN) (ok bool) {
+	switch {
+	case vl.Trunk != prev.Trunk:
+		if v.first(vl.at, "VLANs on two trunks", prev.Name+" "+vl.Name) {
+			v.errorf(vl.at, "VLANs on two trunks",
+				"Agent %q serves vlan %q of trunk %q and, named here, vlan %q of trunk %q; an agent has one trunk NIC.",
+				a.Name, prev.Name, prev.Trunk, vl.Name, vl.Trunk)
+		}
+		return false
+	case vl.ID == prev.ID && vl.ID != 0 && v.first(vl.at, "Two VLANs with one id", prev.Name+" "+vl.Name):
+		v.errorf(vl.at, "Two VLANs with one id",
+			"Agent %q serves vlan %q and, named here, vlan %q: both are VLAN %d of trunk %q, so both would be Docker networks on the agent's one sub-interface for VLAN %d, and Docker refuses a second network on a parent interface. An agent serves one vlan block per VLAN id.",
+			a.Name, prev.Name, vl.Name, vl.ID, vl.Trunk, vl.ID)
+	}
+	return true
+}
+
+// first reports whether a problem that many agents may meet is met for
+// the first time, where it was written: a group's list or a trunk's NIC is
+// reported once, not once for each of its agents.
+func (v *validator) first(at hcl.Range, summary, about string) bool {
+	k := onceKey{at, summary, about}
 	if v.reported[k] {
-		return
+		return false
 	}
 	v.reported[k] = true
-	v.errorf(at, summary, format, args...)
+	return true
 }
 
 type onceKey struct {
-	at            hcl.Range
-	first, second *VLAN
+	at             hcl.Range
+	summary, about string
 }
 
 // agentTrunk resolves the agent's trunk NIC and VM.

@@ -77,7 +77,10 @@ func (v *validator) subInterface(a *Agent, t *Trunk, vl *VLAN) {
 	if !a.Has("trunk_nic") && t != nil {
 		rng = t.Range("nic")
 	}
-	v.once(rng, vl, nil, "VLAN sub-interface name too long",
+	if !v.first(rng, "VLAN sub-interface name too long", vl.Name) {
+		return
+	}
+	v.errorf(rng, "VLAN sub-interface name too long",
 		"vlan %q needs the sub-interface %s, whose name has %d bytes; Linux allows at most %d. Rename the trunk NIC on the hosts (with a .link file or udev rule) to a name of at most %d bytes.",
 		vl.Name, name, len(name), maxIfName, maxIfName-1-len(fmt.Sprint(vl.ID)))
 }
@@ -89,10 +92,30 @@ func (v *validator) ifName(rng hcl.Range, what, name string) bool {
 	case len(name) > maxIfName:
 		v.errorf(rng, "Interface name too long",
 			"The %s %q has %d bytes; Linux allows at most %d. Set a shorter one.", what, name, len(name), maxIfName)
-	case name == "." || name == ".." || strings.ContainsAny(name, "/: \t\n\v\f\r"):
-		v.errorf(rng, "Invalid interface name", "The %s %q is not a valid Linux interface name.", what, name)
+	case name == "." || name == ".." || strings.ContainsAny(name, "/:% \t\n\v\f\r"):
+		v.errorf(rng, "Invalid interface name",
+			"The %s %q is not a valid Linux interface name: it may not be \".\" or \"..\", nor hold '/', ':', whitespace, or '%%' (which the kernel replaces with a number).", what, name)
 	default:
 		return true
 	}
 	return false
+}
+
+// hostInterfaces finds a bridge that agent a would create with the name of
+// an interface it already has: its trunk NIC or a VLAN sub-interface.
+func (v *validator) hostInterfaces(a *Agent) {
+	if a.TrunkNIC == "" || a.TrunkNIC == "auto" {
+		return
+	}
+	has := map[string]string{a.TrunkNIC: "trunk NIC"}
+	for _, av := range a.Networks.VLANs {
+		has[fmt.Sprintf("%s.%d", a.TrunkNIC, av.ID)] = fmt.Sprintf("sub-interface for vlan %q", av.Name)
+	}
+	for _, d := range a.bridges() {
+		what, taken := has[d.bridge]
+		if rng := d.bridgeRange(); taken && v.first(rng, "Interface name taken", d.bridge) {
+			v.errorf(rng, "Interface name taken",
+				"The bridge name %q is also agent %q's %s, and Linux refuses a second interface of one name. Set bridge to another name.", d.bridge, a.Name, what)
+		}
+	}
 }

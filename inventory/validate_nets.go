@@ -23,12 +23,54 @@ func (v *validator) netDefs() []netDef {
 		out = append(out, netDef{"vlan", &x.Block, x.Network, "", x.Subnet})
 	}
 	for _, x := range v.inv.Egress {
-		out = append(out, netDef{"egress", &x.Block, x.Network, x.Bridge, x.Subnet})
+		out = append(out, egressDef(x))
 	}
 	for _, x := range v.inv.Bridges {
-		out = append(out, netDef{"bridge", &x.Block, x.Network, x.Bridge, x.Subnet})
+		out = append(out, bridgeDef(x))
 	}
 	return out
+}
+
+func egressDef(x *Egress) netDef { return netDef{"egress", &x.Block, x.Network, x.Bridge, x.Subnet} }
+func bridgeDef(x *Bridge) netDef { return netDef{"bridge", &x.Block, x.Network, x.Bridge, x.Subnet} }
+
+// bridgeRange is where the Linux bridge name is written: bridge, or the
+// network name it defaults to.
+func (d netDef) bridgeRange() hcl.Range {
+	if d.block.Has("bridge") {
+		return d.block.Range("bridge")
+	}
+	return d.block.Range("network")
+}
+
+// bridges are the egress and bridge networks agent a serves.
+func (a *Agent) bridges() []netDef {
+	var out []netDef
+	for _, x := range a.Networks.Egress {
+		out = append(out, egressDef(x.Egress))
+	}
+	for _, x := range a.Networks.Bridges {
+		out = append(out, bridgeDef(x))
+	}
+	return out
+}
+
+// ownAddress warns about an egress or bridge subnet holding agent a's own
+// address: the host would route part of its own network into a Docker
+// bridge, and the bridge's gateway may take the address of the network's
+// router.
+func (v *validator) ownAddress(a *Agent) {
+	addr, err := netip.ParseAddr(a.Address)
+	if err != nil {
+		return
+	}
+	for _, d := range a.bridges() {
+		if rng := d.block.Range("subnet"); d.subnet.Contains(addr) && v.first(rng, "Subnet holds an agent's address", "") {
+			v.warnf(rng, "Subnet holds an agent's address",
+				"%s of %s holds %s, the address push reaches agent %q at: the host would route part of its own network into the Docker bridge (whose gateway may even take the router's address), which can cut it off. Choose a subnet apart from the agents' network.",
+				d.subnet, d, addr, a.Name)
+		}
+	}
 }
 
 func (d netDef) String() string { return fmt.Sprintf("%s %q", d.kind, d.block.Name) }
@@ -49,10 +91,7 @@ func (v *validator) uniqueNetworks() {
 		if d.bridge == "" {
 			continue
 		}
-		rng := d.block.Range("bridge")
-		if !d.block.Has("bridge") {
-			rng = d.block.Range("network")
-		}
+		rng := d.bridgeRange()
 		if first, dup := bridges[d.bridge]; dup {
 			v.errorf(rng, "Duplicate bridge name",
 				"Linux bridge %q is also used by %s; give one of them another bridge name.", d.bridge, first)
