@@ -1,6 +1,9 @@
 package inventory
 
 import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -62,6 +65,10 @@ func (v *validator) defaults() {
 				v.errorf(vc.Range("url"), "Credentials in vSphere URL", "Put the user name and password in username and password (with env()), not in the URL.")
 			}
 		}
+		if vc.Thumbprint != "" && !isThumbprint(vc.Thumbprint) {
+			v.errorf(vc.Range("thumbprint"), "Invalid thumbprint",
+				"%q is not a certificate thumbprint: the SHA-256 or SHA-1 of the certificate in hex, with or without colons, as govc about.cert -thumbprint shows it. No certificate would ever match it.", vc.Thumbprint)
+		}
 		if vc.Insecure && (vc.Thumbprint != "" || vc.CAFile != "") {
 			v.errorf(vc.Range("insecure"), "Conflicting TLS settings", "insecure = true skips the verification that thumbprint and ca_file configure; choose one.")
 		}
@@ -103,6 +110,14 @@ func (v *validator) portGroup(t *Trunk, earlier []*Trunk) {
 			return
 		}
 	}
+}
+
+// isThumbprint reports whether s is a SHA-256 or SHA-1 digest in hex,
+// with or without colons between the bytes.
+func isThumbprint(s string) bool {
+	h := strings.ReplaceAll(s, ":", "")
+	_, err := hex.DecodeString(h)
+	return err == nil && (len(h) == 2*sha256.Size || len(h) == 2*sha1.Size)
 }
 
 // withVSphere reports whether the trunk has a vsphere, or one that could

@@ -40,5 +40,5 @@ agent "kasm-agent-2" {
 vsphere "vc" {
   url        = "https://vcenter.example.com/sdk"
   insecure   = true
-  thumbprint = "AB:CD"
+  thumbprint = "3F:4B:5C:6D:7E:8F:90:A1:B2:C3:D4:E5:F6:07:18:29:3A:4B:5C:6D"
 }

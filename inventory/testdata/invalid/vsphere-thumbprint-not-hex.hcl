@@ -1,0 +1,46 @@
+# a thumbprint that is not hex (a SHA-1 with a letter past F)
+# expect error at 45:16: Invalid thumbprint
+
+trunk "kasm" {
+  vlans = ["150", "160-169"]
+  nic   = "ens160"
+  vsphere   = "vc"
+  switch    = "DSwitch-Prod"
+  portgroup = "kasm-trunk"
+}
+
+vlan "users_a" {
+  id        = 150
+  subnet    = "192.0.2.0/24"
+  gateway   = "192.0.2.1"
+  network   = "z_vlan150"
+  per_agent = 26
+}
+
+egress "site_a" {
+  network = "z_custom_a"
+  subnet  = "172.19.0.0/16"
+}
+
+group "all" {
+  agents = ["kasm-agent-*"]
+  vlans  = ["users_a"]
+  egress = ["site_a"]
+}
+
+agent "kasm-agent-1" {
+  address    = "198.51.100.11"
+  slot       = 0
+  source_ips = { site_a = "198.51.100.111" }
+}
+
+agent "kasm-agent-2" {
+  address    = "198.51.100.12"
+  slot       = 1
+  source_ips = { site_a = "198.51.100.112" }
+}
+
+vsphere "vc" {
+  url        = "https://vcenter.example.com/sdk"
+  thumbprint = "G3:4B:5C:6D:7E:8F:90:A1:B2:C3:D4:E5:F6:07:18:29:3A:4B:5C:6D"
+}
