@@ -263,7 +263,9 @@ func (v *validator) driverMode(vl *VLAN) {
 		}
 	}
 	hint := ""
-	if s := strings.NewReplacer("1", "l").Replace(vl.Mode); s != vl.Mode && slices.Contains(modes, s) {
+	if s := strings.ToLower(vl.Mode); slices.Contains(modes, s) {
+		hint = fmt.Sprintf(" Did you mean %q? (Docker's modes are lowercase)", s)
+	} else if s := strings.NewReplacer("1", "l").Replace(s); slices.Contains(modes, s) {
 		hint = fmt.Sprintf(" Did you mean %q? (a lowercase L, not the digit one)", s)
 	}
 	v.errorf(vl.Range("mode"), "Unknown "+vl.Driver+" mode",

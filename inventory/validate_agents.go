@@ -103,6 +103,10 @@ func (v *validator) resolve(a *Agent) {
 	if len(s.VLANs)+len(s.Egress)+len(s.Bridges) == 0 && !unknown {
 		v.warnf(a.NameRange, "Agent serves no network", "Agent %q is in no group and lists no networks; push will leave it alone.", a.Name)
 	}
+	if !unknown {
+		v.keysServed(a, "ip_ranges", s.VLANs, "vlan")
+		v.keysServed(a, "source_ips", s.Egress, "egress")
+	}
 	v.agentVLANs(a, vlans)
 	for _, e := range s.Egress {
 		if eg := v.egressNamed(e); eg != nil {
@@ -113,10 +117,6 @@ func (v *validator) resolve(a *Agent) {
 		if br := v.bridgeNamed(b); br != nil {
 			a.Networks.Bridges = append(a.Networks.Bridges, br)
 		}
-	}
-	if !unknown {
-		v.keysServed(a, "ip_ranges", s.VLANs, "vlan")
-		v.keysServed(a, "source_ips", s.Egress, "egress")
 	}
 }
 
@@ -157,14 +157,55 @@ func (v *validator) agentEgress(a *Agent, eg *Egress) AgentEgress {
 	return AgentEgress{Egress: eg, SourceIP: src}
 }
 
-// keysServed reports keys of a per-network map that a does not serve.
+// keysServed reports keys of a per-network map that a does not serve,
+// suggesting a served name the key may misspell. Such a key marks the map
+// unreadable: the slot or source address it was meant to replace is not
+// also reported missing.
 func (v *validator) keysServed(a *Agent, attr string, served []string, kind string) {
 	for i, k := range a.keys[attr] {
-		if !slices.Contains(served, k) {
-			v.errorf(a.ItemRange(attr, i), "Not served by this agent",
-				"Agent %q does not serve %s %q (through its groups or its own lists), so %s[%q] has no effect.", a.Name, kind, k, attr, k)
+		if slices.Contains(served, k) {
+			continue
+		}
+		a.invalid[attr] = true
+		hint := ""
+		if s := closest(k, served); s != "" {
+			hint = fmt.Sprintf(" Did you mean %q?", s)
+		}
+		v.errorf(a.ItemRange(attr, i), "Not served by this agent",
+			"Agent %q does not serve %s %q (through its groups or its own lists), so %s[%q] has no effect.%s", a.Name, kind, k, attr, k, hint)
+	}
+}
+
+// closest is the name in names nearest to s by at most two edits, or "".
+func closest(s string, names []string) string {
+	best, dist := "", 3
+	for _, n := range names {
+		if d := editDistance(s, n); d < dist {
+			best, dist = n, d
 		}
 	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // sharedSources finds two agents leaving with one source address.
