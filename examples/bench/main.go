@@ -4,6 +4,7 @@
 // runs it as root; see docs/benchmarks.md.
 //
 //	bench [run] [-n 10,100,300] [-lab auto|yes|no] [-out bench-results]
+//	bench rss [-n 100] [-spew 10]   push's memory with hosts that send endless output
 //
 // The other verbs are its children, each measured as its own process:
 //
@@ -54,6 +55,13 @@ func dispatch(ctx context.Context, args []string) error {
 			return err
 		}
 		return runAll(ctx, ns, *lab, *out, *strategy, *ansibleMax, max(*repeat, 1))
+	case "rss":
+		n := fs.Int("n", 100, "hosts")
+		spew := fs.Int("spew", 10, "of which send endless output")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return measureRSS(ctx, *n, *spew)
 	case "push":
 		hosts := fs.String("hosts", "", "hosts JSON")
 		mode := fs.String("mode", "check", "apply or check")

@@ -20,6 +20,9 @@ import (
 type Measured struct {
 	Wall time.Duration
 	CPU  time.Duration // user+system of the process and its reaped descendants
+	// MaxRSS is the largest resident set of the process (or of one of its
+	// reaped descendants), in bytes.
+	MaxRSS int64
 }
 
 // runMeasured runs name with args as a child, its stdout returned, and
@@ -35,7 +38,8 @@ func runMeasured(ctx context.Context, errLog *os.File, name string, args []strin
 	err := cmd.Run()
 	m := Measured{Wall: time.Since(begin)}
 	if cmd.ProcessState != nil {
-		m.CPU = rusageCPU(cmd.ProcessState.SysUsage().(*syscall.Rusage))
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		m.CPU, m.MaxRSS = rusageCPU(ru), ru.Maxrss<<10 // Linux reports KiB
 	}
 	if err != nil {
 		return m, out.Bytes(), fmt.Errorf("%s: %w", name, err)

@@ -57,11 +57,7 @@ func (c *Conn) exec(ctx context.Context, doing, cmd string, stdin []byte) (ExecR
 	timeout := c.d.o.OpTimeout
 	octx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	type result struct {
-		r   ExecResult
-		err error
-	}
-	done := make(chan result, 1)
+	done := make(chan error, 1)
 	over := make(chan string, 2)
 	out := &capped{stream: "stdout", max: MaxStdout, over: over}
 	errOut := &capped{stream: "stderr", max: MaxStderr, over: over}
@@ -71,7 +67,7 @@ func (c *Conn) exec(ctx context.Context, doing, cmd string, stdin []byte) (ExecR
 	go func() {
 		s, err := c.client.NewSession()
 		if err != nil {
-			done <- result{err: err}
+			done <- err
 			return
 		}
 		c.d.execs.Add(1)
@@ -86,8 +82,7 @@ func (c *Conn) exec(ctx context.Context, doing, cmd string, stdin []byte) (ExecR
 		defer s.Close()
 		s.Stdout, s.Stderr = out, errOut
 		s.Stdin = bytes.NewReader(stdin)
-		err = s.Run(cmd)
-		done <- result{ExecResult{Stdout: out.buf, Stderr: errOut.buf}, err}
+		done <- s.Run(cmd)
 	}()
 	abandon := func() {
 		mu.Lock()
@@ -98,21 +93,21 @@ func (c *Conn) exec(ctx context.Context, doing, cmd string, stdin []byte) (ExecR
 			go s.Close() // may block on a stuck transport; do not wait
 		}
 	}
+	// out and errOut are the session's until done delivers.
+	heads := func() ExecResult { return ExecResult{Stdout: out.head(), Stderr: errOut.head()} }
 	select {
-	case r := <-done:
+	case err := <-done:
 		select {
 		case stream := <-over: // the command ended as it passed a limit
-			return ExecResult{}, c.overLimit(doing, r.r, stream)
+			return ExecResult{}, c.overLimit(doing, heads(), stream)
 		default:
 		}
-		return c.result(doing, r.r, r.err)
+		return c.result(doing, ExecResult{Stdout: out.bytes(), Stderr: errOut.bytes()}, err)
 	case stream := <-over:
 		abandon()
-		// The buffers are the session's until it ends; report from the
-		// copy it hands back, or from nothing if it does not end soon.
 		select {
-		case r := <-done:
-			return ExecResult{}, c.overLimit(doing, r.r, stream)
+		case <-done:
+			return ExecResult{}, c.overLimit(doing, heads(), stream)
 		case <-time.After(time.Second):
 			return ExecResult{}, c.overLimit(doing, ExecResult{}, stream)
 		}

@@ -154,7 +154,7 @@ func shellQuote(s string) string {
 type RemoteError struct {
 	Endpoint string
 	Doing    string // "run helper", "upload helper", ...
-	Problem  string // "no answer", "sent more than 8 MiB on stdout; ..."
+	Problem  string // "no answer", "sent more than 4 MiB on stdout; ..."
 	ExitCode int    // -1 when the command ended without one
 	// Stdout and Stderr are the first bytes the host sent (at most 16 KiB
 	// each), for the full log; Error shows their first lines.

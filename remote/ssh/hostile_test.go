@@ -59,7 +59,7 @@ func TestHostileHosts(t *testing.T) {
 	t.Run("endless stdout ends the command at the limit", func(t *testing.T) {
 		forceCommand(t, f, 0, "exec cat /dev/zero\n")
 		_, err := run(t, rootConfig(f, 0))
-		re := remoteError(t, err, "sent more than 8 MiB on stdout")
+		re := remoteError(t, err, "sent more than 4 MiB on stdout")
 		if re.ExitCode != -1 || len(re.Stdout) > headSize || !strings.Contains(err.Error(), "run helper on root@") {
 			t.Errorf("exit %d, %d bytes kept: %v", re.ExitCode, len(re.Stdout), err)
 		}
@@ -151,19 +151,18 @@ func TestHostileHosts(t *testing.T) {
 
 	t.Run("the server closes the connection mid-answer", func(t *testing.T) {
 		// With the helper in place, the wrapper passes on the first bytes
-		// of the answer and 4 MiB more, then kills the sshd serving the
+		// of the answer and 3 MiB more (under the 4 MiB limit), then kills the sshd serving the
 		// connection. sshd reads no more than the client's window (2 MiB)
 		// ahead of what the client took, so the client has the start.
 		if _, err := run(t, rootConfig(f, 6)); err != nil {
 			t.Fatal(err)
 		}
 		forceCommand(t, f, 6, `sh -c "$SSH_ORIGINAL_COMMAND" | head -c 60
-head -c 4194304 /dev/zero | tr '\0' a
+head -c 3145728 /dev/zero | tr '\0' a
 p=$$
 while p=$(awk '{print $4}' /proc/$p/stat) && [ "$p" -gt 1 ]; do
 	case $(cat /proc/$p/comm) in sshd*) kill -9 $p; break ;; esac
 done
-sleep 60
 `)
 		_, err := run(t, rootConfig(f, 6))
 		var lost *ConnectionLostError

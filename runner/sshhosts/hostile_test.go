@@ -109,7 +109,7 @@ func TestRollingApplyWithBrokenHosts(t *testing.T) {
 		}
 	}
 	broken := map[int]string{
-		3:  "sent more than 8 MiB on stdout",
+		3:  "sent more than 4 MiB on stdout",
 		7:  "did not run push's command",
 		9:  "No space left on device",
 		12: "the helper's answer is not a result",

@@ -26,26 +26,41 @@ type Transport struct {
 	helpers ssh.HelperSet
 
 	mu       sync.Mutex
-	warnings map[string]string // host → warning, one per host
+	warnings map[string]string     // host → warning, one per host
+	loaded   map[string]ssh.Helper // GOARCH → build, copied once per run
 }
 
 // New makes a Transport carrying the embedded helpers.
 func New(o ssh.Options) (*Transport, error) {
-	set := ssh.HelperSet{SHAs: map[string]string{}, Load: func(arch string) (ssh.Helper, error) {
-		b, err := helperbin.For(arch)
-		return ssh.Helper{GOARCH: b.GOARCH, SHA256: b.SHA256, Data: b.Data}, err
-	}}
+	t := &Transport{dialer: ssh.NewDialer(o), warnings: map[string]string{}, loaded: map[string]ssh.Helper{}}
+	t.helpers = ssh.HelperSet{SHAs: map[string]string{}, Load: t.load}
 	for _, arch := range helperbin.Arches() {
 		sum, err := helperbin.SHA256(arch)
 		if err != nil {
 			return nil, err
 		}
-		set.SHAs[arch] = sum
+		t.helpers.SHAs[arch] = sum
 	}
-	if len(set.SHAs) == 0 {
+	if len(t.helpers.SHAs) == 0 {
 		return nil, fmt.Errorf("this push has no embedded helper; build it with `make build`")
 	}
-	return &Transport{dialer: ssh.NewDialer(o), helpers: set, warnings: map[string]string{}}, nil
+	return t, nil
+}
+
+// load copies the build for arch out of push once, however many hosts
+// need it.
+func (t *Transport) load(arch string) (ssh.Helper, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if h, ok := t.loaded[arch]; ok {
+		return h, nil
+	}
+	b, err := helperbin.For(arch)
+	if err != nil {
+		return ssh.Helper{}, err
+	}
+	t.loaded[arch] = ssh.Helper{GOARCH: b.GOARCH, SHA256: b.SHA256, Data: b.Data}
+	return t.loaded[arch], nil
 }
 
 // Close closes shared connections (jump hosts).
