@@ -208,33 +208,49 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// sharedSources finds two agents leaving with one source address.
+// sharedSources finds two agents leaving with one source address, or an
+// agent leaving with another agent's own address.
 func (v *validator) sharedSources() {
+	hosts := map[string]*Agent{}
+	for _, a := range v.inv.Agents {
+		hosts[a.Address] = a
+	}
 	seen := map[string]*Agent{}
 	for _, a := range v.inv.Agents {
 		for _, e := range a.Networks.Egress {
-			if e.SourceIP == "" {
-				continue
-			}
-			first, dup := seen[e.SourceIP]
+			ip, _, _ := strings.Cut(e.SourceIP, "/")
+			first, dup := seen[ip]
 			if !dup {
-				seen[e.SourceIP] = a
-				continue
+				seen[ip] = a
 			}
-			if first == a {
-				continue
-			}
-			rng := a.DefRange
-			if _, own := a.SourceIPs[e.Name]; own {
-				rng = a.KeyRange("source_ips", e.Name)
-			}
-			msg := fmt.Sprintf("Agents %q and %q both leave with source address %s; two hosts holding one address on one network take turns answering ARP for it. Give each agent its own with source_ips.", first.Name, a.Name, e.SourceIP)
-			if e.AddAddress {
-				v.errorf(rng, "Shared source address", "%s", msg)
-			} else {
-				v.warnf(rng, "Shared source address", "%s", msg)
+			switch host := hosts[ip]; {
+			case ip == "":
+			case host != nil && host != a:
+				why := "this host does not hold it, so its SNAT rule fails (or, if it does, the two hosts take turns answering ARP for it)"
+				if e.AddAddress {
+					why = "push would add it to this host too, and two hosts holding one address take turns answering ARP for it"
+				}
+				v.sourceClash(a, e, true, "Source address of another agent",
+					"Agent %q leaves with source address %s, the address of agent %q: %s. Give it an address of its own with source_ips.", a.Name, ip, host.Name, why)
+			case dup && first != a:
+				v.sourceClash(a, e, e.AddAddress, "Shared source address",
+					"Agents %q and %q both leave with source address %s; two hosts holding one address on one network take turns answering ARP for it. Give each agent its own with source_ips.", first.Name, a.Name, ip)
 			}
 		}
+	}
+}
+
+// sourceClash reports a source address of a's that another host holds
+// too, where a's source address for e is written.
+func (v *validator) sourceClash(a *Agent, e AgentEgress, isError bool, summary, format string, args ...any) {
+	rng := a.DefRange
+	if _, own := a.SourceIPs[e.Name]; own {
+		rng = a.KeyRange("source_ips", e.Name)
+	}
+	if isError {
+		v.errorf(rng, summary, format, args...)
+	} else {
+		v.warnf(rng, summary, format, args...)
 	}
 }
 
