@@ -81,7 +81,7 @@ func (v *validator) trunk(t *Trunk) {
 			v.undefined(t.Range("vsphere"), "vsphere", t.VSphere)
 		}
 		for _, attr := range []string{"switch", "portgroup"} {
-			if !t.Has(attr) {
+			if !t.Has(attr) && !t.unreadable(attr) {
 				v.errorf(t.DefRange, "Missing required argument",
 					"The argument %q is required when the trunk has a vsphere.", attr)
 			}
@@ -127,7 +127,7 @@ func (t *Trunk) withVSphere() bool { return t.VSphere != "" || t.unreadable("vsp
 // trunkSwitch checks the switch type and the hosts that go with it, and
 // defaults the type to distributed.
 func (v *validator) trunkSwitch(t *Trunk) {
-	if t.unreadable("vsphere") {
+	if t.unreadable("vsphere") || t.unreadable("switch_type") {
 		return
 	}
 	if t.VSphere == "" {
@@ -157,7 +157,7 @@ func (v *validator) trunkSwitch(t *Trunk) {
 			"hosts lists the ESXi hosts of a trunk on standard vSwitches (switch_type = \"standard\"); a distributed switch's hosts are its members, set in vSphere. Remove hosts, or set switch_type = \"standard\".")
 		return
 	}
-	if len(t.Hosts) == 0 && len(t.items["hosts"]) == 0 {
+	if len(t.Hosts) == 0 && len(t.items["hosts"]) == 0 && !t.unreadable("hosts") {
 		v.errorf(t.Range("hosts"), "Empty hosts",
 			"hosts = [] names no ESXi host. Remove it to mean every host of the clusters that run the trunk's agent VMs, or list the hosts.")
 	}

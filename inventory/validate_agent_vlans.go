@@ -114,8 +114,14 @@ func (v *validator) agentTrunk(a *Agent, t *Trunk) {
 		if a.unreadable("trunk_nic") || (t != nil && t.unreadable("nic")) {
 			return
 		}
-		v.errorf(a.DefRange, "Missing trunk NIC",
-			"Agent %q serves VLANs but no trunk NIC is named: set trunk_nic here or nic in its trunk.", a.Name)
+		switch {
+		case t == nil:
+			v.errorf(a.DefRange, "Missing trunk NIC",
+				"Agent %q serves VLANs but no trunk NIC is named: set trunk_nic here, or a trunk block with a nic.", a.Name)
+		case v.first(t.DefRange, "Missing trunk NIC", ""):
+			v.errorf(t.DefRange, "Missing trunk NIC",
+				"Trunk %q names no nic, and agent %q serves its VLANs without a trunk_nic of its own (other agents may too): set nic here, or trunk_nic in each of its agents.", t.Name, a.Name)
+		}
 		return
 	}
 	if ownNIC {

@@ -145,10 +145,11 @@ func union(a, b []string) []string {
 // agentEgress resolves a's source address for eg.
 func (v *validator) agentEgress(a *Agent, eg *Egress) AgentEgress {
 	src, own := a.SourceIPs[eg.Name]
-	if !own {
-		src = eg.SourceIP
-	} else if !eg.unreadable("add_address") {
+	switch {
+	case own && !eg.unreadable("add_address"):
 		v.sourceIP(a.KeyRange("source_ips", eg.Name), src, eg)
+	case !own && !a.unreadable("source_ips"): // else unknown, and reported
+		src = eg.SourceIP
 	}
 	if src == "" && !a.unreadable("source_ips") && !eg.unreadable("source_ip") {
 		v.errorf(a.DefRange, "Missing source address",

@@ -1,6 +1,5 @@
 # no trunk NIC named anywhere
-# expect error at 28:1: Missing trunk NIC
-# expect error at 34:1: Missing trunk NIC
+# expect error at 4:1: Missing trunk NIC
 
 trunk "kasm" {
   vlans = ["150", "160-169"]

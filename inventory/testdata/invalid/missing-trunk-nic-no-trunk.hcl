@@ -1,0 +1,34 @@
+# no trunk block at all, and agents without trunk_nic: reported at each agent
+# expect error at 24:1: Missing trunk NIC
+# expect error at 30:1: Missing trunk NIC
+
+vlan "users_a" {
+  id        = 150
+  subnet    = "192.0.2.0/24"
+  gateway   = "192.0.2.1"
+  network   = "z_vlan150"
+  per_agent = 26
+}
+
+egress "site_a" {
+  network = "z_custom_a"
+  subnet  = "172.19.0.0/16"
+}
+
+group "all" {
+  agents = ["kasm-agent-*"]
+  vlans  = ["users_a"]
+  egress = ["site_a"]
+}
+
+agent "kasm-agent-1" {
+  address    = "198.51.100.11"
+  slot       = 0
+  source_ips = { site_a = "198.51.100.111" }
+}
+
+agent "kasm-agent-2" {
+  address    = "198.51.100.12"
+  slot       = 1
+  source_ips = { site_a = "198.51.100.112" }
+}
