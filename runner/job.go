@@ -2,9 +2,6 @@ package runner
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync"
 
 	"github.com/kasmfleet/push/playbooks"
 	"github.com/kasmfleet/push/remote/proto"
@@ -25,54 +22,33 @@ type Job struct {
 	Options   Options
 }
 
-// HostReport is what one host answered.
-type HostReport struct {
-	Host   playbooks.Host
-	Result *proto.Result // nil when the helper never answered
-	Exit   int
-	Err    error // transport failure, or what Judge found wrong
-}
-
-// Report is a job's outcome.
-type Report struct {
-	Summary Summary
-	Hosts   map[string]*HostReport
-}
-
-// Go runs the job.
-func (j Job) Go(ctx context.Context) Report {
+// Go runs the job: every host's outcome, in the order of Hosts.
+func (j Job) Go(ctx context.Context) Summary {
 	byName := map[string]playbooks.Host{}
 	names := make([]string, len(j.Hosts))
 	for i, h := range j.Hosts {
 		byName[h.Name], names[i] = h, h.Name
 	}
-	var mu sync.Mutex
-	reports := map[string]*HostReport{}
-	work := func(ctx context.Context, name string, step func(string)) error {
+	work := func(ctx context.Context, name string, step func(string)) (Answer, error) {
 		h := byName[name]
-		rep := &HostReport{Host: h}
-		defer func() { mu.Lock(); reports[name] = rep; mu.Unlock() }()
 		res, exit, err := j.Transport.Helper(ctx, h, playbooks.Request(j.Mode, h, j.Run), step)
 		if err != nil {
-			rep.Err = err
-			return err
+			return Answer{}, err
 		}
-		rep.Result, rep.Exit = &res, exit
+		a := Answer{Result: &res, Exit: exit}
 		if err := playbooks.Judge(j.Mode, res, exit); err != nil {
-			rep.Err = err
 			step("judge")
-			return &HostError{Host: name, Step: string(j.Mode), Err: err}
+			return a, &HostError{Host: name, Step: string(j.Mode), Err: err}
 		}
-		return nil
+		return a, nil
 	}
-	sum := Run(ctx, names, work, j.Options)
-	return Report{Summary: sum, Hosts: reports}
+	return Run(ctx, names, work, j.Options)
 }
 
 // Changed reports whether any host has actions pending (plan, check) or
 // taken (apply).
-func (r Report) Changed(mode playbooks.Mode) bool {
-	for _, h := range r.Hosts {
+func Changed(mode playbooks.Mode, s Summary) bool {
+	for _, h := range s.Hosts {
 		if h.Result == nil {
 			continue
 		}
@@ -82,18 +58,4 @@ func (r Report) Changed(mode playbooks.Mode) bool {
 		}
 	}
 	return false
-}
-
-// Err joins every host's failure.
-func (r Report) Err() error {
-	var errs []error
-	for _, h := range r.Summary.Hosts {
-		if h.Err != nil {
-			errs = append(errs, h.Err)
-		}
-	}
-	if n := r.Summary.Count(StateNotStarted); n > 0 {
-		errs = append(errs, fmt.Errorf("%d hosts not started: %s", n, r.Summary.Stopped))
-	}
-	return errors.Join(errs...)
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/kasmfleet/push/remote/proto"
 )
 
-// Work does one host's job, naming each step it enters through step.
-type Work func(ctx context.Context, host string, step func(name string)) error
+// Work does one host's job, naming each step it enters through step, and
+// returns what the host's helper answered (also when it fails).
+type Work func(ctx context.Context, host string, step func(name string)) (Answer, error)
 
 // Options shape a run.
 type Options struct {
@@ -40,13 +43,21 @@ const (
 	StateNotStarted State = "not-started" // the run stopped before its turn
 )
 
-// HostResult is one host's outcome.
+// HostResult is one host's outcome: where it ended up and what its
+// helper answered.
 type HostResult struct {
 	Host     string
 	Batch    int // 1-based; 0 when never scheduled
 	State    State
 	Err      error // a *HostError when State is failed or aborted
 	Duration time.Duration
+	Answer
+}
+
+// Answer is what a host's helper said.
+type Answer struct {
+	Result *proto.Result // nil when the helper never answered
+	Exit   int           // the helper's exit status
 }
 
 // Summary is the outcome of a run.
@@ -64,6 +75,20 @@ func (s Summary) Count(st State) int {
 		}
 	}
 	return n
+}
+
+// Err joins every host's failure, and says how many hosts never started.
+func (s Summary) Err() error {
+	var errs []error
+	for _, h := range s.Hosts {
+		if h.Err != nil {
+			errs = append(errs, h.Err)
+		}
+	}
+	if n := s.Count(StateNotStarted); n > 0 {
+		errs = append(errs, fmt.Errorf("%d hosts not started: %s", n, s.Stopped))
+	}
+	return errors.Join(errs...)
 }
 
 // HostError is a failure of one host at one step.
@@ -171,13 +196,13 @@ func (r *run) host(ctx context.Context, batch, i int) {
 	var stepMu sync.Mutex
 	step := "start"
 	r.emit(Event{Kind: EventHostStart, Batch: batch, Host: host})
-	err := r.work(ctx, host, func(name string) {
+	answer, err := r.work(ctx, host, func(name string) {
 		stepMu.Lock()
 		step = name
 		stepMu.Unlock()
 		r.emit(Event{Kind: EventStep, Batch: batch, Host: host, Step: name})
 	})
-	res := HostResult{Host: host, Batch: batch, State: StateDone, Duration: time.Since(began)}
+	res := HostResult{Host: host, Batch: batch, State: StateDone, Duration: time.Since(began), Answer: answer}
 	if err != nil {
 		stepMu.Lock()
 		var he *HostError

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kasmfleet/push/remote/proto"
 )
 
 func hosts(n int) []string {
@@ -20,14 +22,14 @@ func hosts(n int) []string {
 
 // failing is work that fails on the named hosts.
 func failing(names ...string) Work {
-	return func(ctx context.Context, host string, step func(string)) error {
+	return func(ctx context.Context, host string, step func(string)) (Answer, error) {
 		step("apply")
 		for _, n := range names {
 			if n == host {
-				return errors.New("boom")
+				return Answer{}, errors.New("boom")
 			}
 		}
-		return nil
+		return Answer{}, nil
 	}
 }
 
@@ -98,7 +100,7 @@ func TestFailureBudget(t *testing.T) {
 
 func TestForksBound(t *testing.T) {
 	var inFlight, peak atomic.Int32
-	work := func(ctx context.Context, host string, step func(string)) error {
+	work := func(ctx context.Context, host string, step func(string)) (Answer, error) {
 		n := inFlight.Add(1)
 		for {
 			p := peak.Load()
@@ -108,7 +110,7 @@ func TestForksBound(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 		inFlight.Add(-1)
-		return nil
+		return Answer{}, nil
 	}
 	s := Run(context.Background(), hosts(40), work, Options{Forks: 7})
 	if s.Count(StateDone) != 40 || peak.Load() != 7 {
@@ -122,11 +124,11 @@ func TestStopFinishesInFlight(t *testing.T) {
 	stop := make(chan struct{})
 	var once sync.Once
 	release := make(chan struct{})
-	work := func(ctx context.Context, host string, step func(string)) error {
+	work := func(ctx context.Context, host string, step func(string)) (Answer, error) {
 		once.Do(func() { close(stop); close(release) })
 		<-release
 		time.Sleep(10 * time.Millisecond)
-		return nil
+		return Answer{}, nil
 	}
 	s := Run(context.Background(), hosts(20), work, Options{Forks: 3, Batches: []Size{{N: 10}}, Stop: stop})
 	if got := s.Count(StateDone); got < 1 || got > 3 {
@@ -142,11 +144,11 @@ func TestStopFinishesInFlight(t *testing.T) {
 func TestAbortCancelsInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan struct{}, 10)
-	work := func(ctx context.Context, host string, step func(string)) error {
+	work := func(ctx context.Context, host string, step func(string)) (Answer, error) {
 		step("apply")
 		started <- struct{}{}
 		<-ctx.Done()
-		return ctx.Err()
+		return Answer{}, ctx.Err()
 	}
 	go func() { <-started; <-started; cancel() }()
 	s := Run(ctx, hosts(5), work, Options{Forks: 2})
@@ -169,5 +171,26 @@ func TestPauseInterruptedByStop(t *testing.T) {
 	s := Run(context.Background(), hosts(3), failing(), opts)
 	if time.Since(began) > time.Minute || s.Count(StateDone) != 1 || s.Count(StateNotStarted) != 2 {
 		t.Errorf("states %v after %v", states(s), time.Since(began))
+	}
+}
+
+// TestAnswerKept: a host's result carries what its helper answered, also
+// when the host failed after answering.
+func TestAnswerKept(t *testing.T) {
+	work := func(ctx context.Context, host string, step func(string)) (Answer, error) {
+		a := Answer{Result: &proto.Result{Agent: host}, Exit: 2}
+		if host == "h01" {
+			return a, errors.New("verify failed")
+		}
+		return a, nil
+	}
+	s := Run(context.Background(), hosts(2), work, Options{MaxFailures: Size{N: 1}})
+	for _, h := range s.Hosts {
+		if h.Result == nil || h.Result.Agent != h.Host || h.Exit != 2 {
+			t.Errorf("%s (%s): answer %+v, exit %d; want the helper's", h.Host, h.State, h.Result, h.Exit)
+		}
+	}
+	if s.Hosts[1].State != StateFailed || s.Err() == nil {
+		t.Errorf("h01 %s, summary error %v; want failed and an error", s.Hosts[1].State, s.Err())
 	}
 }

@@ -45,7 +45,7 @@ type fleetRun struct {
 	opts  runner.Options
 	log   *os.File
 	vs    []vsphereOutcome
-	rep   runner.Report
+	rep   runner.Summary
 }
 
 func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string) int {
@@ -173,7 +173,7 @@ func (r *fleetRun) reportChanges() int {
 	case r.rep.Err() != nil:
 		fmt.Fprintf(r.io.err, "push: full log: %s\n", r.log.Name())
 		return exitFailed
-	case r.mode == playbooks.ModePlan && (r.rep.Changed(r.mode) || vsChanged):
+	case r.mode == playbooks.ModePlan && (runner.Changed(r.mode, r.rep) || vsChanged):
 		return exitChanges
 	}
 	return exitOK
@@ -186,15 +186,10 @@ func (r *fleetRun) reportCheck() int {
 	for _, o := range r.vs {
 		rep.Targets = append(rep.Targets, o.drift())
 	}
-	for _, h := range r.rep.Summary.Hosts {
-		hr := r.rep.Hosts[h.Host]
-		var res *proto.Result
-		err := h.Err
-		if hr != nil {
-			res = hr.Result
-			if hr.Result != nil && hr.Result.Error != "" {
-				err, res = errors.New(hr.Result.Error), nil
-			}
+	for _, h := range r.rep.Hosts {
+		res, err := h.Result, h.Err
+		if res != nil && res.Error != "" {
+			err, res = errors.New(res.Error), nil
 		}
 		if h.State == runner.StateNotStarted || h.State == runner.StateAborted {
 			err = fmt.Errorf("not observed: %s", h.State)
@@ -274,16 +269,15 @@ func holder() string {
 }
 
 // logResults appends every host's full result to the log.
-func logResults(w io.Writer, rep runner.Report) {
-	for _, h := range rep.Summary.Hosts {
-		hr := rep.Hosts[h.Host]
-		if hr == nil {
+func logResults(w io.Writer, rep runner.Summary) {
+	for _, h := range rep.Hosts {
+		if h.State == runner.StateNotStarted {
 			fmt.Fprintf(w, "%s: %s\n", h.Host, h.State)
 			continue
 		}
-		b, _ := json.Marshal(hr.Result)
-		fmt.Fprintf(w, "%s: %s exit %d err %v result %s\n", h.Host, h.State, hr.Exit, hr.Err, b)
-		if re := (*ssh.RemoteError)(nil); errors.As(hr.Err, &re) {
+		b, _ := json.Marshal(h.Result)
+		fmt.Fprintf(w, "%s: %s exit %d err %v result %s\n", h.Host, h.State, h.Exit, h.Err, b)
+		if re := (*ssh.RemoteError)(nil); errors.As(h.Err, &re) {
 			fmt.Fprintf(w, "%s: what the host sent:\n%s\n", h.Host, re.Output())
 		}
 	}

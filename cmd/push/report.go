@@ -10,17 +10,16 @@ import (
 )
 
 // printReport tells a person what happened on each host.
-func printReport(w io.Writer, mode playbooks.Mode, rep runner.Report) {
+func printReport(w io.Writer, mode playbooks.Mode, rep runner.Summary) {
 	fmt.Fprintln(w)
 	unchanged := 0
-	for _, h := range rep.Summary.Hosts {
-		hr := rep.Hosts[h.Host]
+	for _, h := range rep.Hosts {
 		var acts []proto.Action
-		if hr != nil && hr.Result != nil {
+		if h.Result != nil {
 			if mode == playbooks.ModeApply {
-				acts = playbooks.Taken(*hr.Result)
+				acts = playbooks.Taken(*h.Result)
 			} else {
-				acts = playbooks.Pending(*hr.Result)
+				acts = playbooks.Pending(*h.Result)
 			}
 		}
 		if h.State == runner.StateDone && len(acts) == 0 {
@@ -34,8 +33,8 @@ func printReport(w io.Writer, mode playbooks.Mode, rep runner.Report) {
 		if h.Err != nil {
 			fmt.Fprintf(w, "  error: %v\n", h.Err)
 		}
-		if hr != nil && hr.Result != nil {
-			for _, c := range hr.Result.Checks {
+		if h.Result != nil {
+			for _, c := range h.Result.Checks {
 				if !c.OK {
 					fmt.Fprintf(w, "  verify failed: %s %s: want %s, got %s %s\n", c.Network, c.What, c.Want, c.Got, c.Error)
 				}
@@ -49,11 +48,10 @@ func printReport(w io.Writer, mode playbooks.Mode, rep runner.Report) {
 		}
 		fmt.Fprintf(w, "%d hosts %s\n", unchanged, word)
 	}
-	s := rep.Summary
 	fmt.Fprintf(w, "\n%d done, %d failed, %d aborted, %d not started\n",
-		s.Count(runner.StateDone), s.Count(runner.StateFailed), s.Count(runner.StateAborted), s.Count(runner.StateNotStarted))
-	if s.Stopped != "" {
-		fmt.Fprintf(w, "stopped early: %s\n", s.Stopped)
+		rep.Count(runner.StateDone), rep.Count(runner.StateFailed), rep.Count(runner.StateAborted), rep.Count(runner.StateNotStarted))
+	if rep.Stopped != "" {
+		fmt.Fprintf(w, "stopped early: %s\n", rep.Stopped)
 	}
 }
 
@@ -80,7 +78,7 @@ func mark(mode playbooks.Mode) string {
 }
 
 // reportJSON is the versioned JSON summary of a run.
-func reportJSON(mode playbooks.Mode, rep runner.Report) any {
+func reportJSON(mode playbooks.Mode, rep runner.Summary) any {
 	type host struct {
 		Name   string        `json:"name"`
 		State  string        `json:"state"`
@@ -93,14 +91,11 @@ func reportJSON(mode playbooks.Mode, rep runner.Report) any {
 		Mode    string `json:"mode"`
 		Stopped string `json:"stopped,omitempty"`
 		Hosts   []host `json:"hosts"`
-	}{Version: jsonVersion, Mode: string(mode), Stopped: rep.Summary.Stopped}
-	for _, h := range rep.Summary.Hosts {
-		j := host{Name: h.Host, State: string(h.State)}
+	}{Version: jsonVersion, Mode: string(mode), Stopped: rep.Stopped}
+	for _, h := range rep.Hosts {
+		j := host{Name: h.Host, State: string(h.State), Exit: h.Exit, Result: h.Result}
 		if h.Err != nil {
 			j.Error = h.Err.Error()
-		}
-		if hr := rep.Hosts[h.Host]; hr != nil {
-			j.Exit, j.Result = hr.Exit, hr.Result
 		}
 		out.Hosts = append(out.Hosts, j)
 	}

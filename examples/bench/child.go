@@ -75,13 +75,13 @@ func pushChild(ctx context.Context, hostsPath, mode string, forks int, profile s
 		Run:     playbooks.RunOptions{Holder: "bench@controller"},
 		Options: runner.Options{Forks: forks, MaxFailures: runner.Size{N: 100, Percent: true}}}
 	rep := job.Go(ctx)
-	res := childResult{Hosts: len(hosts), Done: rep.Summary.Count(runner.StateDone), Stats: tr.Stats(),
+	res := childResult{Hosts: len(hosts), Done: rep.Count(runner.StateDone), Stats: tr.Stats(),
 		Duration: time.Since(began)}
 	for _, h := range rep.Hosts {
 		if h.Err != nil {
 			res.Failed++
 			if len(res.Errors) < 5 {
-				res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", h.Host.Name, h.Err))
+				res.Errors = append(res.Errors, h.Err.Error()) // a HostError names the host
 			}
 		}
 		if h.Result == nil {

@@ -55,12 +55,12 @@ func TestPlanAcrossFleet(t *testing.T) {
 		Options: runner.Options{Forks: 30, MaxFailures: runner.Size{N: 0}}}
 
 	rep := job.Go(context.Background())
-	if err := rep.Err(); err != nil || rep.Summary.Count(runner.StateDone) != n {
-		t.Fatalf("first plan: %d done, err %v", rep.Summary.Count(runner.StateDone), err)
+	if err := rep.Err(); err != nil || rep.Count(runner.StateDone) != n {
+		t.Fatalf("first plan: %d done, err %v", rep.Count(runner.StateDone), err)
 	}
-	for name, h := range rep.Hosts {
-		if h.Exit != proto.ExitChanges || len(playbooks.Pending(*h.Result)) == 0 || h.Result.Agent != name {
-			t.Fatalf("%s: exit %d, result %+v; want pending changes", name, h.Exit, h.Result)
+	for _, h := range rep.Hosts {
+		if h.Exit != proto.ExitChanges || h.Result == nil || len(playbooks.Pending(*h.Result)) == 0 || h.Result.Agent != h.Host {
+			t.Fatalf("%s: exit %d, result %+v; want pending changes", h.Host, h.Exit, h.Result)
 		}
 	}
 	first := tr.Stats()
@@ -97,8 +97,7 @@ func TestFailureBudgetOnRealHosts(t *testing.T) {
 	hosts := fleetHosts(f)
 	job := runner.Job{Mode: playbooks.ModePlan, Hosts: hosts, Transport: tr,
 		Options: runner.Options{Forks: 1, Batches: []runner.Size{{N: 1}, {N: 3}}, MaxFailures: runner.Size{N: 1}}}
-	rep := job.Go(context.Background())
-	s := rep.Summary
+	s := job.Go(context.Background())
 	// batches [0] [1 2 3] [4 5 6] [7 8 9] [10 11]: 2 fails (1 ≤ budget), 5
 	// fails (2 > 1): 6 and everything after are never started.
 	want := map[runner.State]int{runner.StateDone: 4, runner.StateFailed: 2, runner.StateNotStarted: 6}
@@ -127,11 +126,10 @@ func TestStalledHostTimesOut(t *testing.T) {
 	job := runner.Job{Mode: playbooks.ModePlan, Hosts: fleetHosts(f), Transport: tr,
 		Options: runner.Options{MaxFailures: runner.Size{N: 100, Percent: true}}}
 	began := time.Now()
-	rep := job.Go(context.Background())
+	s := job.Go(context.Background())
 	if took := time.Since(began); took > 40*time.Second {
 		t.Errorf("a stalled host held the run for %v", took)
 	}
-	s := rep.Summary
 	if s.Count(runner.StateDone) != 7 || s.Hosts[3].State != runner.StateFailed {
 		t.Errorf("states: %s", states(s))
 	}

@@ -128,15 +128,14 @@ func TestRollingApplyWithBrokenHosts(t *testing.T) {
 	}
 
 	tr := newTransport(t, ssh.Options{})
-	job := func(budget int) runner.Report {
+	job := func(budget int) runner.Summary {
 		return runner.Job{Mode: playbooks.ModeApply, Hosts: hosts, Transport: tr,
 			Run: playbooks.RunOptions{Holder: "test@controller"},
 			Options: runner.Options{Batches: []runner.Size{{N: 1}, {N: 25, Percent: true}},
 				MaxFailures: runner.Size{N: budget}}}.Go(ctx)
 	}
 
-	rep := job(5)
-	s := rep.Summary
+	s := job(5)
 	if s.Count(runner.StateDone) != 15 || s.Count(runner.StateFailed) != 5 || s.Stopped != "" {
 		t.Fatalf("budget 5: %s; stopped %q", states(s), s.Stopped)
 	}
@@ -145,7 +144,7 @@ func TestRollingApplyWithBrokenHosts(t *testing.T) {
 		switch {
 		case bad && (h.State != runner.StateFailed || !strings.Contains(fmt.Sprint(h.Err), cause)):
 			t.Errorf("%s: %s, %v; want failed with %q", h.Host, h.State, h.Err, cause)
-		case !bad && (h.State != runner.StateDone || len(playbooks.Taken(*rep.Hosts[h.Host].Result)) == 0):
+		case !bad && (h.State != runner.StateDone || h.Result == nil || len(playbooks.Taken(*h.Result)) == 0):
 			t.Errorf("%s: %s, %v; want converged", h.Host, h.State, h.Err)
 		}
 	}
@@ -164,7 +163,7 @@ func TestRollingApplyWithBrokenHosts(t *testing.T) {
 
 	// Batches [0] [1-5] [6-10] [11-15] [16-19]: with a budget of 2, the
 	// third failure (host 9, third batch) stops the rollout.
-	s = job(2).Summary
+	s = job(2)
 	if s.Count(runner.StateNotStarted) != 9 || s.Count(runner.StateFailed) != 3 || s.Stopped == "" {
 		t.Errorf("budget 2: %s; stopped %q", states(s), s.Stopped)
 	}
