@@ -1,6 +1,8 @@
 // Package playbooks turns the inventory into the desired state of each
-// target (a host spec per agent, a vSphere spec per trunk), and orders the
-// steps of apply, plan and check. It is pure.
+// target (a host spec per agent, a vSphere spec per trunk), and plays
+// apply, plan and check as a list of steps (Steps). It reaches vCenter and
+// the hosts only through the small interfaces it declares (VSphere,
+// Transport), which cmd/push wires in.
 package playbooks
 
 import (

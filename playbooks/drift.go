@@ -1,9 +1,13 @@
 package playbooks
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/kasmfleet/push/remote/proto"
+	"github.com/kasmfleet/push/runner"
 )
 
 // Status is a target's standing in a drift check.
@@ -106,7 +110,33 @@ func VSphereDrift(name string, changes []VSphereChange, err error) TargetDrift {
 	return t
 }
 
-// VSphereChange is a vSphere difference as the drift report needs it.
-type VSphereChange struct {
-	Component, Object, Expected, Actual, Action string
+// driftStep reads every target's outcome as drift: each trunk, then each
+// host in the run's order. A host that was not observed is unknown.
+type driftStep struct{}
+
+func (driftStep) Name() string { return StepDrift }
+
+func (driftStep) Run(_ context.Context, _ Playbook, o *Outcome) error {
+	for _, t := range o.VSphere {
+		o.Drift = append(o.Drift, t.Drift())
+	}
+	for _, h := range o.Fleet.Hosts {
+		o.Drift = append(o.Drift, resultDrift(h))
+	}
+	return nil
+}
+
+// resultDrift reads one host's result as drift.
+func resultDrift(h runner.HostResult) TargetDrift {
+	res, err := h.Result, h.Err
+	if res != nil && res.Error != "" {
+		err, res = errors.New(res.Error), nil
+	}
+	if h.State == runner.StateNotStarted || h.State == runner.StateAborted {
+		err = fmt.Errorf("not observed: %s", h.State)
+	}
+	if res == nil && err == nil {
+		err = errors.New("no answer")
+	}
+	return HostDrift(h.Host, res, err)
 }

@@ -15,11 +15,8 @@ import (
 	"time"
 
 	"github.com/kasmfleet/push/cmd/push/driftreport"
-	"github.com/kasmfleet/push/inventory"
 	"github.com/kasmfleet/push/playbooks"
-	"github.com/kasmfleet/push/remote/proto"
 	"github.com/kasmfleet/push/remote/ssh"
-	"github.com/kasmfleet/push/remote/vsphere"
 	"github.com/kasmfleet/push/runner"
 	"github.com/kasmfleet/push/runner/sshhosts"
 )
@@ -32,192 +29,105 @@ func runCheck(ctx context.Context, io stdio, args []string) int {
 	return runFleet(ctx, io, playbooks.ModeCheck, args)
 }
 
-// fleetRun is one apply, plan or check: validate, vSphere, then every host
-// in rolling batches, then a report.
-type fleetRun struct {
-	io    stdio
-	mode  playbooks.Mode
-	f     fleetFlags
-	files []string
-	inv   *inventory.Inventory
-	want  playbooks.Desired
-	hosts []playbooks.Host
-	opts  runner.Options
-	log   *os.File
-	vs    []vsphereOutcome
-	rep   runner.Summary
-}
-
+// runFleet is one apply, plan or check: the flags and inventory make a
+// playbook (its steps are playbooks.Steps), and the outcome a report.
 func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string) int {
-	r := &fleetRun{io: io, mode: mode}
+	var f fleetFlags
 	fs := flags(io, string(mode), "[flags] FILE...")
-	r.f.register(fs, mode)
+	f.register(fs, mode)
 	files, code, ok := parse(fs, args)
 	if !ok {
 		return code
 	}
-	r.files = files
-	if code := r.prepare(); code >= 0 {
-		return code
-	}
-	defer r.log.Close()
-	ctx, stop, release := interrupts(ctx, io)
-	defer release()
-	r.opts.Stop = stop
-
-	if specs := limitVMs(r.want.VSphere, r.hosts); len(specs) > 0 {
-		r.vs = vsphereStep(ctx, io, r.inv, mode, specs)
-		if mode != playbooks.ModeCheck {
-			for _, o := range r.vs {
-				fmt.Fprintf(io.out, "vSphere %s, ", o.spec.Server)
-				vsphere.WriteChanges(io.out, o.spec.Trunk, o.changes)
-			}
-		}
-		if err := r.vsphereErr(); err != nil && mode != playbooks.ModeCheck {
-			fmt.Fprintf(io.err, "push: %v\npush: no host was touched\n", err)
-			return exitFailed
-		}
-	}
-	var missing []string
-	r.hosts, missing = withMACs(r.hosts, macs(r.vs))
-	if len(missing) > 0 && mode == playbooks.ModeApply {
-		fmt.Fprintf(io.err, "push: trunk_nic is \"auto\" but vSphere reports no trunk NIC for %s\n", strings.Join(missing, ", "))
-		return exitFailed
-	}
-	if code := r.runHosts(ctx); code >= 0 {
-		return code
-	}
-	if mode == playbooks.ModeCheck {
-		return r.reportCheck()
-	}
-	return r.reportChanges()
-}
-
-// prepare loads the inventory and sets up the run; a code >= 0 ends it.
-func (r *fleetRun) prepare() int {
-	inv, _, ok := load(r.io, r.files, true)
+	inv, _, ok := load(io, files, true)
 	if !ok {
 		return exitFailed
 	}
-	r.inv, r.want = inv, playbooks.Desire(inv)
-	hosts, err := limitHosts(inv, r.want.Hosts, r.f.limit)
+	pb, err := f.playbook(mode, inv)
 	if err != nil {
-		fmt.Fprintf(r.io.err, "push: %v\n", err)
+		fmt.Fprintf(io.err, "push: %v\n", err)
 		return exitUsage
 	}
-	r.hosts = hosts
-	if r.opts, err = r.f.runOptions(inv.Rollout); err != nil {
-		fmt.Fprintf(r.io.err, "push: %v\n", err)
-		return exitUsage
-	}
-	if r.mode != playbooks.ModeApply { // observe everyone, whatever fails
-		r.opts.Batches, r.opts.MaxFailures = nil, runner.Size{N: 100, Percent: true}
-	}
-	if r.log, err = logFile(r.io, r.mode); err != nil {
-		fmt.Fprintf(r.io.err, "push: %v\n", err)
+	log, err := logFile(io, mode)
+	if err != nil {
+		fmt.Fprintf(io.err, "push: %v\n", err)
 		return exitFailed
 	}
-	return -1
-}
-
-func (r *fleetRun) vsphereErr() error {
-	var errs []error
-	for _, o := range r.vs {
-		errs = append(errs, o.err)
-	}
-	return errors.Join(errs...)
-}
-
-// runHosts runs the helper on every host; a code >= 0 ends the run.
-func (r *fleetRun) runHosts(ctx context.Context) int {
-	transport, err := sshhosts.New(sshOptions(r.io, &r.f))
+	defer log.Close()
+	transport, err := sshhosts.New(sshOptions(io, &f))
 	if err != nil {
-		fmt.Fprintf(r.io.err, "push: %v\n", err)
+		fmt.Fprintf(io.err, "push: %v\n", err)
 		return exitFailed
 	}
 	defer transport.Close()
-	quiet := r.mode == playbooks.ModeCheck && r.f.asJSON
-	prog := newProgress(r.io.err, r.f.asJSON && !quiet, r.io.tty, r.io.color, len(runner.Batches(len(r.hosts), r.opts.Batches)))
-	logEvents := &plainProgress{w: r.log}
-	r.opts.Events = func(e runner.Event) {
+	ctx, stop, release := interrupts(ctx, io)
+	defer release()
+	pb.VCenter, pb.Transport, pb.Rollout.Stop = vcenter{io: io, inv: inv}, transport, stop
+	quiet := mode == playbooks.ModeCheck && f.asJSON
+	prog := newProgress(io.err, f.asJSON && !quiet, io.tty, io.color, pb.Batches())
+	logEvents := &plainProgress{w: log}
+	pb.Rollout.Events = func(e runner.Event) {
 		if !quiet {
 			prog.event(e)
 		}
 		logEvents.event(e)
 	}
-	job := runner.Job{Mode: r.mode, Hosts: r.hosts, Transport: transport, Options: r.opts,
-		Run: playbooks.RunOptions{Prune: r.f.prune, Holder: holder()}}
-	r.rep = job.Go(ctx)
+	out, err := pb.Play(ctx)
+	if err != nil { // a step before the hosts stopped the run
+		fmt.Fprintf(io.err, "push: %v\npush: no host was touched\n", err)
+		return exitFailed
+	}
 	if !quiet {
 		prog.finish()
 	}
-	logResults(r.log, r.rep)
-	warnings := transport.Warnings()
-	for _, host := range slices.Sorted(maps.Keys(warnings)) {
-		for _, w := range []io.Writer{r.io.err, r.log} {
-			fmt.Fprintf(w, "push: warning: %s: %s\n", host, warnings[host])
-		}
+	logResults(log, out.Fleet)
+	warn(io.err, log, transport.Warnings())
+	if mode == playbooks.ModeCheck {
+		return reportCheck(io, f, files, out, log.Name())
 	}
-	return -1
+	return reportChanges(io, f, mode, out, log.Name())
 }
 
 // reportChanges ends apply and plan.
-func (r *fleetRun) reportChanges() int {
-	if r.f.asJSON {
-		writeJSON(r.io.out, reportJSON(r.mode, r.rep))
+func reportChanges(io stdio, f fleetFlags, mode playbooks.Mode, out playbooks.Outcome, log string) int {
+	if f.asJSON {
+		writeJSON(io.out, reportJSON(mode, out.Fleet))
 	} else {
-		printReport(r.io.out, r.mode, r.rep)
+		printReport(io.out, mode, out.Fleet)
 	}
-	vsChanged := slices.ContainsFunc(r.vs, func(o vsphereOutcome) bool { return o.changed })
 	switch {
-	case r.rep.Err() != nil:
-		fmt.Fprintf(r.io.err, "push: full log: %s\n", r.log.Name())
+	case out.Fleet.Err() != nil:
+		fmt.Fprintf(io.err, "push: full log: %s\n", log)
 		return exitFailed
-	case r.mode == playbooks.ModePlan && (runner.Changed(r.mode, r.rep) || vsChanged):
+	case mode == playbooks.ModePlan && out.Changed(mode):
 		return exitChanges
 	}
 	return exitOK
 }
 
 // reportCheck ends check: every target in sync, drifted or unknown.
-func (r *fleetRun) reportCheck() int {
+func reportCheck(std stdio, f fleetFlags, files []string, out playbooks.Outcome, log string) int {
 	rep := driftreport.Report{Version: driftreport.SchemaVersion, Generated: time.Now().UTC(),
-		Inventory: strings.Join(r.files, ", ")}
-	for _, o := range r.vs {
-		rep.Targets = append(rep.Targets, o.drift())
-	}
-	for _, h := range r.rep.Hosts {
-		res, err := h.Result, h.Err
-		if res != nil && res.Error != "" {
-			err, res = errors.New(res.Error), nil
-		}
-		if h.State == runner.StateNotStarted || h.State == runner.StateAborted {
-			err = fmt.Errorf("not observed: %s", h.State)
-		}
-		if res == nil && err == nil {
-			err = errors.New("no answer")
-		}
-		rep.Targets = append(rep.Targets, playbooks.HostDrift(h.Host, res, err))
-	}
+		Inventory: strings.Join(files, ", "), Targets: out.Drift}
 	var werr error
-	if r.f.junit != "" {
-		werr = errors.Join(werr, writeFile(r.f.junit, func(w io.Writer) error { return driftreport.WriteJUnit(w, rep) }))
+	if f.junit != "" {
+		werr = errors.Join(werr, writeFile(f.junit, func(w io.Writer) error { return driftreport.WriteJUnit(w, rep) }))
 	}
-	if r.f.html != "" {
-		werr = errors.Join(werr, writeFile(r.f.html, func(w io.Writer) error { return driftreport.WriteHTML(w, rep) }))
+	if f.html != "" {
+		werr = errors.Join(werr, writeFile(f.html, func(w io.Writer) error { return driftreport.WriteHTML(w, rep) }))
 	}
-	if r.f.asJSON {
-		werr = errors.Join(werr, driftreport.WriteJSON(r.io.out, rep))
+	if f.asJSON {
+		werr = errors.Join(werr, driftreport.WriteJSON(std.out, rep))
 	} else {
-		werr = errors.Join(werr, driftreport.WriteText(r.io.out, rep, r.io.color))
+		werr = errors.Join(werr, driftreport.WriteText(std.out, rep, std.color))
 	}
 	if werr != nil {
-		fmt.Fprintf(r.io.err, "push: %v\n", werr)
+		fmt.Fprintf(std.err, "push: %v\n", werr)
 		return exitFailed
 	}
-	code := rep.ExitCode(r.f.allowUnreachable)
+	code := rep.ExitCode(f.allowUnreachable)
 	if code == exitFailed {
-		fmt.Fprintf(r.io.err, "push: full log: %s\n", r.log.Name())
+		fmt.Fprintf(std.err, "push: full log: %s\n", log)
 	}
 	return code
 }
@@ -240,24 +150,6 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// limitVMs keeps, in each vSphere spec, only the VMs of hosts; a spec
-// left with no VM is dropped when the run is limited to some agents.
-func limitVMs(specs []proto.VSphereSpec, hosts []playbooks.Host) []proto.VSphereSpec {
-	keep := map[string]bool{}
-	for _, h := range hosts {
-		keep[h.Name] = true
-	}
-	var out []proto.VSphereSpec
-	for _, s := range specs {
-		all := len(s.VMs)
-		s.VMs = slices.DeleteFunc(slices.Clone(s.VMs), func(vm proto.TrunkVM) bool { return !keep[vm.Agent] })
-		if len(s.VMs) > 0 || all == 0 {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // holder names this controller in host locks.
 func holder() string {
 	name, _ := os.Hostname()
@@ -266,6 +158,16 @@ func holder() string {
 		u = cur.Username
 	}
 	return u + "@" + name
+}
+
+// warn tells the user and the log, once per host, what the host's shell
+// printed around push's commands.
+func warn(w, log io.Writer, warnings map[string]string) {
+	for _, host := range slices.Sorted(maps.Keys(warnings)) {
+		for _, w := range []io.Writer{w, log} {
+			fmt.Fprintf(w, "push: warning: %s: %s\n", host, warnings[host])
+		}
+	}
 }
 
 // logResults appends every host's full result to the log.

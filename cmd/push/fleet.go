@@ -47,6 +47,22 @@ func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
 	}
 }
 
+// playbook is what the flags ask of the inventory; vCenter, the hosts'
+// transport and the stop channel are left to wire in.
+func (f *fleetFlags) playbook(mode playbooks.Mode, inv *inventory.Inventory) (playbooks.Playbook, error) {
+	want := playbooks.Desire(inv)
+	hosts, err := limitHosts(inv, want.Hosts, f.limit)
+	if err != nil {
+		return playbooks.Playbook{}, err
+	}
+	rollout, err := f.runOptions(inv.Rollout)
+	if err != nil {
+		return playbooks.Playbook{}, err
+	}
+	return playbooks.Playbook{Mode: mode, Trunks: want.VSphere, Hosts: hosts, Rollout: rollout,
+		Run: playbooks.RunOptions{Prune: f.prune, Holder: holder()}}, nil
+}
+
 // runOptions turns the rollout block and flags into runner options.
 func (f *fleetFlags) runOptions(ro inventory.Rollout) (runner.Options, error) {
 	o := runner.Options{Forks: f.forks, Pause: ro.Pause, MaxFailures: size(ro.MaxFailures)}

@@ -10,78 +10,79 @@ import (
 	"github.com/kasmfleet/push/remote/vsphere"
 )
 
-// vsphereOutcome is what one trunk's vSphere step did or found.
-type vsphereOutcome struct {
-	spec    proto.VSphereSpec
-	changes []vsphere.Change // taken (apply) or pending (plan, check)
-	nics    []vsphere.AgentNIC
-	changed bool
-	err     error
+// vcenter is the playbooks' way to vCenter: remote/vsphere, with the
+// inventory's vsphere blocks and GOVC_*. It shows progress on stderr and,
+// in apply and plan, each trunk's changes on stdout.
+type vcenter struct {
+	io  stdio
+	inv *inventory.Inventory
 }
 
-// vsphereStep converges (apply) or observes (plan, check) every trunk's
-// vSphere objects, before any host is touched.
-func vsphereStep(ctx context.Context, io stdio, inv *inventory.Inventory, mode playbooks.Mode, specs []proto.VSphereSpec) []vsphereOutcome {
-	var out []vsphereOutcome
-	for _, spec := range specs {
-		out = append(out, vsphereOne(ctx, io, inv, mode, spec))
-	}
-	return out
-}
-
-func vsphereOne(ctx context.Context, io stdio, inv *inventory.Inventory, mode playbooks.Mode, spec proto.VSphereSpec) vsphereOutcome {
-	o := vsphereOutcome{spec: spec}
-	cfg := vsphereConfig(io, inv.VSphere(spec.Server))
+// Trunk converges (apply) or observes (plan, check) one trunk's objects.
+func (v vcenter) Trunk(ctx context.Context, mode playbooks.Mode, spec proto.VSphereSpec) playbooks.TrunkOutcome {
+	o := playbooks.TrunkOutcome{Spec: spec}
+	cfg := vsphereConfig(v.io, v.inv.VSphere(spec.Server))
 	if cfg.Insecure {
-		fmt.Fprintf(io.err, "push: warning: vsphere %q: TLS certificate NOT verified (insecure)\n", spec.Server)
+		fmt.Fprintf(v.io.err, "push: warning: vsphere %q: TLS certificate NOT verified (insecure)\n", spec.Server)
 	}
 	c, err := vsphere.Connect(ctx, cfg)
 	if err != nil {
-		o.err = fmt.Errorf("vsphere %s: %w", spec.Server, err)
+		v.show(mode, spec, nil)
+		o.Err = fmt.Errorf("vsphere %s: %w", spec.Server, err)
 		return o
 	}
 	defer c.Close(context.WithoutCancel(ctx))
 	if mode == playbooks.ModeApply {
 		rep, err := c.Apply(ctx, spec, func(e vsphere.Event) {
 			if line := vsphereEventLine(spec.Server, e); line != "" {
-				fmt.Fprintln(io.err, line)
+				fmt.Fprintln(v.io.err, line)
 			}
 		})
-		o.changes, o.nics, o.changed, o.err = rep.Changes, rep.NICs, rep.Changed(), err
+		v.show(mode, spec, rep.Changes)
+		o.Changes, o.MACs, o.Changed, o.Err = changes(rep.Changes), macs(rep.NICs), rep.Changed(), err
 		return o
 	}
 	obs, err := c.Observe(ctx, spec)
 	if err != nil {
-		o.err = err
+		v.show(mode, spec, nil)
+		o.Err = err
 		return o
 	}
-	o.changes, o.nics = vsphere.Diff(spec, obs), obs.AgentNICs()
-	o.changed = len(o.changes) > 0
+	cs := vsphere.Diff(spec, obs)
+	v.show(mode, spec, cs)
+	o.Changes, o.MACs, o.Changed = changes(cs), macs(obs.AgentNICs()), len(cs) > 0
 	return o
 }
 
+// show writes a trunk's changes for a person, in apply and plan.
+func (v vcenter) show(mode playbooks.Mode, spec proto.VSphereSpec, cs []vsphere.Change) {
+	if mode != playbooks.ModeCheck {
+		fmt.Fprintf(v.io.out, "vSphere %s, ", spec.Server)
+		vsphere.WriteChanges(v.io.out, spec.Trunk, cs)
+	}
+}
+
 // macs maps agents to the trunk MAC address vSphere reports.
-func macs(outs []vsphereOutcome) map[string]string {
+func macs(nics []vsphere.AgentNIC) map[string]string {
 	m := map[string]string{}
-	for _, o := range outs {
-		for _, n := range o.nics {
-			m[n.Agent] = n.MAC
-		}
+	for _, n := range nics {
+		m[n.Agent] = n.MAC
 	}
 	return m
 }
 
-// drift is a trunk's vSphere outcome as a drift report target.
-func (o vsphereOutcome) drift() playbooks.TargetDrift {
-	var cs []playbooks.VSphereChange
-	for _, c := range o.changes {
+// changes are vSphere's changes as the drift report reads them.
+func changes(cs []vsphere.Change) []playbooks.VSphereChange {
+	var out []playbooks.VSphereChange
+	for _, c := range cs {
 		comp := "VM NIC"
 		if c.Kind == vsphere.KindCreatePortGroup || c.Kind == vsphere.KindUpdatePortGroup || c.Agent == "" {
 			comp = "port group"
 		}
-		cs = append(cs, playbooks.VSphereChange{Component: comp, Object: c.Object, Expected: c.Expected, Actual: c.Actual, Action: c.Action})
+		out = append(out, playbooks.VSphereChange{Component: comp, Object: c.Object, Expected: c.Expected,
+			Actual: c.Actual, Action: c.Action})
 	}
-	return playbooks.VSphereDrift(fmt.Sprintf("%s/%s", o.spec.Server, o.spec.Trunk), cs, o.err)
+	return out
 }
 
 // vsphereConfig merges the inventory's vsphere block with GOVC_*.
@@ -92,18 +93,6 @@ func vsphereConfig(io stdio, vc *inventory.VSphere) vsphere.Config {
 			Datacenter: vc.Datacenter, Insecure: vc.Insecure, Thumbprint: vc.Thumbprint, CAFile: vc.CAFile}
 	}
 	return vsphere.ConfigFromEnv(cfg, io.getenv)
-}
-
-// withMACs gives agents with trunk_nic = "auto" the MAC vSphere reports;
-// missing names the agents whose VM has no trunk NIC yet.
-func withMACs(hosts []playbooks.Host, m map[string]string) (out []playbooks.Host, missing []string) {
-	for _, h := range hosts {
-		if h.TrunkAuto && m[h.Name] == "" {
-			missing = append(missing, h.Name)
-		}
-		out = append(out, playbooks.WithTrunkMAC(h, m[h.Name]))
-	}
-	return out, missing
 }
 
 // vsphereEventLine is one progress line for e: the action as it starts

@@ -71,7 +71,7 @@ func pushChild(ctx context.Context, hostsPath, mode string, forks int, profile s
 	}
 	defer tr.Close()
 	m := playbooks.Mode(mode)
-	job := runner.Job{Mode: m, Hosts: hosts, Transport: tr,
+	job := playbooks.Job{Mode: m, Hosts: hosts, Transport: tr,
 		Run:     playbooks.RunOptions{Holder: "bench@controller"},
 		Options: runner.Options{Forks: forks, MaxFailures: runner.Size{N: 100, Percent: true}}}
 	rep := job.Go(ctx)

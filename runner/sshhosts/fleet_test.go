@@ -51,7 +51,7 @@ func TestPlanAcrossFleet(t *testing.T) {
 	const n = 60
 	f := sshfleet.StartT(t, n, sshfleet.Options{})
 	tr := newTransport(t, ssh.Options{})
-	job := runner.Job{Mode: playbooks.ModePlan, Hosts: fleetHosts(f), Transport: tr,
+	job := playbooks.Job{Mode: playbooks.ModePlan, Hosts: fleetHosts(f), Transport: tr,
 		Options: runner.Options{Forks: 30, MaxFailures: runner.Size{N: 0}}}
 
 	rep := job.Go(context.Background())
@@ -95,7 +95,7 @@ func TestFailureBudgetOnRealHosts(t *testing.T) {
 	}
 	tr := newTransport(t, ssh.Options{DialTimeout: 2 * time.Second})
 	hosts := fleetHosts(f)
-	job := runner.Job{Mode: playbooks.ModePlan, Hosts: hosts, Transport: tr,
+	job := playbooks.Job{Mode: playbooks.ModePlan, Hosts: hosts, Transport: tr,
 		Options: runner.Options{Forks: 1, Batches: []runner.Size{{N: 1}, {N: 3}}, MaxFailures: runner.Size{N: 1}}}
 	s := job.Go(context.Background())
 	// batches [0] [1 2 3] [4 5 6] [7 8 9] [10 11]: 2 fails (1 ≤ budget), 5
@@ -123,7 +123,7 @@ func TestStalledHostTimesOut(t *testing.T) {
 	f.Pause(3)
 	t.Cleanup(func() { f.Resume(3) })
 	tr := newTransport(t, ssh.Options{DialTimeout: 2 * time.Second, HandshakeTimeout: 3 * time.Second, OpTimeout: 10 * time.Second})
-	job := runner.Job{Mode: playbooks.ModePlan, Hosts: fleetHosts(f), Transport: tr,
+	job := playbooks.Job{Mode: playbooks.ModePlan, Hosts: fleetHosts(f), Transport: tr,
 		Options: runner.Options{MaxFailures: runner.Size{N: 100, Percent: true}}}
 	began := time.Now()
 	s := job.Go(context.Background())

@@ -129,7 +129,7 @@ func TestRollingApplyWithBrokenHosts(t *testing.T) {
 
 	tr := newTransport(t, ssh.Options{})
 	job := func(budget int) runner.Summary {
-		return runner.Job{Mode: playbooks.ModeApply, Hosts: hosts, Transport: tr,
+		return playbooks.Job{Mode: playbooks.ModeApply, Hosts: hosts, Transport: tr,
 			Run: playbooks.RunOptions{Holder: "test@controller"},
 			Options: runner.Options{Batches: []runner.Size{{N: 1}, {N: 25, Percent: true}},
 				MaxFailures: runner.Size{N: budget}}}.Go(ctx)

@@ -1,0 +1,66 @@
+package playbooks
+
+import (
+	"context"
+
+	"github.com/kasmfleet/push/remote/proto"
+	"github.com/kasmfleet/push/runner"
+)
+
+// Transport runs the helper on a host with one request and returns its
+// result and exit status. It reports the steps it enters through step.
+// runner/sshhosts is the one over SSH.
+type Transport interface {
+	Helper(ctx context.Context, h Host, req proto.Request, step func(string)) (proto.Result, int, error)
+}
+
+// Job is one mode's helper run over hosts, in rolling batches.
+type Job struct {
+	Mode      Mode
+	Hosts     []Host
+	Transport Transport
+	Run       RunOptions
+	Options   runner.Options
+}
+
+// Go runs the job: every host's outcome, in the order of Hosts.
+func (j Job) Go(ctx context.Context) runner.Summary {
+	byName := map[string]Host{}
+	names := make([]string, len(j.Hosts))
+	for i, h := range j.Hosts {
+		byName[h.Name], names[i] = h, h.Name
+	}
+	return runner.Run(ctx, names, func(ctx context.Context, name string, step func(string)) (runner.Answer, error) {
+		return j.turn(ctx, byName[name], step)
+	}, j.Options)
+}
+
+// turn is one host's turn in its batch: the helper, asked once, and its
+// answer judged. (Drain and undrain, when they come, wrap the helper here.)
+func (j Job) turn(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
+	res, exit, err := j.Transport.Helper(ctx, h, Request(j.Mode, h, j.Run), step)
+	if err != nil {
+		return runner.Answer{}, err
+	}
+	a := runner.Answer{Result: &res, Exit: exit}
+	if err := Judge(j.Mode, res, exit); err != nil {
+		step("judge")
+		return a, &runner.HostError{Host: h.Name, Step: string(j.Mode), Err: err}
+	}
+	return a, nil
+}
+
+// Changed reports whether any host has actions pending (plan, check) or
+// taken (apply).
+func Changed(mode Mode, s runner.Summary) bool {
+	for _, h := range s.Hosts {
+		if h.Result == nil {
+			continue
+		}
+		if mode == ModeApply && len(Taken(*h.Result)) > 0 ||
+			mode != ModeApply && len(Pending(*h.Result)) > 0 {
+			return true
+		}
+	}
+	return false
+}
