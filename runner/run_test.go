@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,8 +57,69 @@ func TestRunAllDone(t *testing.T) {
 	if fmt.Sprint(batches) != "[1 5 4]" {
 		t.Errorf("batches %v, want [1 5 4]", batches)
 	}
-	if events[len(events)-1].Kind != EventEnd {
-		t.Errorf("last event %v, want end", events[len(events)-1].Kind)
+	checkEvents(t, events, s)
+}
+
+// checkEvents wants events to tell the run s: batches in order, each
+// host's start, steps and end inside its batch, its end in the state the
+// summary gives, and one end event last, with the reason the run stopped.
+func checkEvents(t *testing.T, events []Event, s Summary) {
+	t.Helper()
+	result := map[string]HostResult{}
+	for _, h := range s.Hosts {
+		result[h.Host] = h
+	}
+	batch := 0
+	inBatch := map[string]bool{}
+	seen := map[string]EventKind{} // host → its last event
+	for i, e := range events {
+		if e.Time.IsZero() {
+			t.Errorf("event %d (%s) has no time", i, e.Kind)
+		}
+		switch e.Kind {
+		case EventBatch:
+			for h := range inBatch {
+				if seen[h] != EventHostEnd {
+					t.Errorf("batch %d starts while %s of batch %d has not ended", e.Batch, h, batch)
+				}
+			}
+			if e.Batch != batch+1 {
+				t.Errorf("batch %d follows batch %d", e.Batch, batch)
+			}
+			batch, inBatch = e.Batch, map[string]bool{}
+			for _, h := range e.Hosts {
+				inBatch[h] = true
+			}
+		case EventHostStart, EventStep, EventHostEnd:
+			if !inBatch[e.Host] || e.Batch != batch {
+				t.Errorf("%s: %s in batch %d, outside its batch", e.Host, e.Kind, batch)
+			}
+			prev := seen[e.Host]
+			switch {
+			case e.Kind == EventHostStart && prev != "",
+				e.Kind != EventHostStart && prev != EventHostStart && prev != EventStep:
+				t.Errorf("%s: %s after %q", e.Host, e.Kind, prev)
+			}
+			seen[e.Host] = e.Kind
+			if r := result[e.Host]; e.Kind == EventHostEnd && (e.State != r.State || e.Err != r.Err || r.Batch != batch) {
+				t.Errorf("%s: ended %s (%v) in batch %d; summary says %s (%v) in batch %d", e.Host, e.State, e.Err, batch, r.State, r.Err, r.Batch)
+			}
+		case EventEnd:
+			if i != len(events)-1 {
+				t.Errorf("end event is %d of %d", i+1, len(events))
+			}
+			if e.Reason != s.Stopped {
+				t.Errorf("end reason %q, summary says %q", e.Reason, s.Stopped)
+			}
+		}
+	}
+	if len(events) == 0 || events[len(events)-1].Kind != EventEnd {
+		t.Errorf("the events do not end with an end event")
+	}
+	for _, h := range s.Hosts {
+		if started := seen[h.Host] != ""; started == (h.State == StateNotStarted) || started && seen[h.Host] != EventHostEnd {
+			t.Errorf("%s: %s, but its last event is %q", h.Host, h.State, seen[h.Host])
+		}
 	}
 }
 
@@ -81,8 +142,11 @@ func TestFailureBudget(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			var events []Event
 			s := Run(context.Background(), hosts(10), failing(tc.fail...), Options{
-				Batches: []Size{{N: 1}, {N: 3}}, MaxFailures: tc.max, Forks: 1})
+				Batches: []Size{{N: 1}, {N: 3}}, MaxFailures: tc.max, Forks: 1,
+				Events: func(e Event) { events = append(events, e) }})
+			checkEvents(t, events, s)
 			got := states(s)
 			if got[StateDone] != tc.done || got[StateFailed] != tc.failed || got[StateNotStarted] != tc.notStart || (s.Stopped != "") != tc.stopped {
 				t.Errorf("got %v stopped %q; want done %d failed %d not started %d stopped %v",
@@ -98,51 +162,83 @@ func TestFailureBudget(t *testing.T) {
 	}
 }
 
+// runWithin runs Run and fails the test when it has not returned within a
+// generous bound, rather than hanging the suite (a pause ignoring Stop
+// would wait an hour).
+func runWithin(t *testing.T, ctx context.Context, names []string, work Work, o Options) Summary {
+	t.Helper()
+	done := make(chan Summary, 1)
+	go func() { done <- Run(ctx, names, work, o) }()
+	select {
+	case s := <-done:
+		return s
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the run did not end")
+	}
+	return Summary{}
+}
+
+// TestForksBound lets hosts go a wave at a time, once a whole wave is in
+// flight: the runner must fill every fork and never more.
 func TestForksBound(t *testing.T) {
+	const n, forks = 40, 7
 	var inFlight, peak atomic.Int32
+	started, release := make(chan string), make(chan struct{})
 	work := func(ctx context.Context, host string, step func(string)) (Answer, error) {
-		n := inFlight.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
+		k := inFlight.Add(1)
+		for p := peak.Load(); k > p && !peak.CompareAndSwap(p, k); p = peak.Load() {
 		}
-		time.Sleep(5 * time.Millisecond)
+		started <- host
+		<-release
 		inFlight.Add(-1)
 		return Answer{}, nil
 	}
-	s := Run(context.Background(), hosts(40), work, Options{Forks: 7})
-	if s.Count(StateDone) != 40 || peak.Load() != 7 {
-		t.Errorf("done %d, peak parallelism %d; want 40 and 7", s.Count(StateDone), peak.Load())
+	go func() {
+		for left := n; left > 0; left -= min(forks, left) {
+			for range min(forks, left) {
+				<-started
+			}
+			for range min(forks, left) {
+				release <- struct{}{}
+			}
+		}
+	}()
+	s := runWithin(t, context.Background(), hosts(n), work, Options{Forks: forks})
+	if s.Count(StateDone) != n || peak.Load() != forks {
+		t.Errorf("done %d, peak parallelism %d; want %d and %d", s.Count(StateDone), peak.Load(), n, forks)
 	}
 }
 
 // TestStopFinishesInFlight: the first interrupt lets running hosts finish
 // and starts no other.
 func TestStopFinishesInFlight(t *testing.T) {
-	stop := make(chan struct{})
-	var once sync.Once
-	release := make(chan struct{})
+	stop, started, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	work := func(ctx context.Context, host string, step func(string)) (Answer, error) {
-		once.Do(func() { close(stop); close(release) })
+		started <- struct{}{}
 		<-release
-		time.Sleep(10 * time.Millisecond)
 		return Answer{}, nil
 	}
-	s := Run(context.Background(), hosts(20), work, Options{Forks: 3, Batches: []Size{{N: 10}}, Stop: stop})
-	if got := s.Count(StateDone); got < 1 || got > 3 {
-		t.Errorf("%d hosts done; want those in flight (1 to 3)", got)
+	go func() { // interrupt once every fork is busy, then let them finish
+		for range 3 {
+			<-started
+		}
+		close(stop)
+		close(release)
+	}()
+	var events []Event
+	s := runWithin(t, context.Background(), hosts(20), work, Options{Forks: 3, Batches: []Size{{N: 10}}, Stop: stop,
+		Events: func(e Event) { events = append(events, e) }})
+	if s.Count(StateDone) != 3 || s.Count(StateNotStarted) != 17 || s.Stopped == "" {
+		t.Errorf("states %v, stopped %q; want the 3 in flight done, 17 not started", states(s), s.Stopped)
 	}
-	if s.Count(StateDone)+s.Count(StateNotStarted) != 20 || s.Stopped == "" {
-		t.Errorf("states %v, stopped %q", states(s), s.Stopped)
-	}
+	checkEvents(t, events, s)
 }
 
 // TestAbortCancelsInFlight: the second interrupt cancels running hosts,
 // which are reported as aborted, not failed.
 func TestAbortCancelsInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	started := make(chan struct{}, 10)
 	work := func(ctx context.Context, host string, step func(string)) (Answer, error) {
 		step("apply")
@@ -151,12 +247,16 @@ func TestAbortCancelsInFlight(t *testing.T) {
 		return Answer{}, ctx.Err()
 	}
 	go func() { <-started; <-started; cancel() }()
-	s := Run(ctx, hosts(5), work, Options{Forks: 2})
+	var events []Event
+	s := runWithin(t, ctx, hosts(5), work, Options{Forks: 2, Events: func(e Event) { events = append(events, e) }})
 	if s.Count(StateAborted) != 2 || s.Count(StateNotStarted) != 3 || s.Count(StateFailed) != 0 {
 		t.Errorf("states %v; want 2 aborted, 3 not started", states(s))
 	}
+	checkEvents(t, events, s)
 }
 
+// TestPauseInterruptedByStop: an interrupt during the hour's pause between
+// batches ends the run at once, starting no other batch.
 func TestPauseInterruptedByStop(t *testing.T) {
 	stop := make(chan struct{})
 	var events []Event
@@ -167,10 +267,20 @@ func TestPauseInterruptedByStop(t *testing.T) {
 				close(stop)
 			}
 		}}
-	began := time.Now()
-	s := Run(context.Background(), hosts(3), failing(), opts)
-	if time.Since(began) > time.Minute || s.Count(StateDone) != 1 || s.Count(StateNotStarted) != 2 {
-		t.Errorf("states %v after %v", states(s), time.Since(began))
+	s := runWithin(t, context.Background(), hosts(3), failing(), opts)
+	if s.Count(StateDone) != 1 || s.Count(StateNotStarted) != 2 || s.Stopped == "" {
+		t.Errorf("states %v, stopped %q", states(s), s.Stopped)
+	}
+	checkEvents(t, events, s)
+	var kinds []EventKind
+	for _, e := range events {
+		kinds = append(kinds, e.Kind)
+	}
+	want := []EventKind{EventBatch, EventHostStart, EventStep, EventHostEnd, EventPause, EventEnd}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("events %v, want %v", kinds, want)
+	} else if events[4].Duration != time.Hour {
+		t.Errorf("pause event for %v, want 1h", events[4].Duration)
 	}
 }
 

@@ -51,7 +51,7 @@ func TestLabCheckDrift(t *testing.T) {
 	lab := labenv.Require(t)
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	inv := lab.InventoryPath()
-	if r := pushLab(t, nil, "apply", inv); r.code != exitOK {
+	if r := pushLab(t, nil, nil, "apply", inv); r.code != exitOK {
 		t.Fatalf("converging apply: exit %d", r.code)
 	}
 	doc := checkJSON(t, inv, exitOK)
@@ -119,7 +119,7 @@ func TestLabCheckDrift(t *testing.T) {
 				if tc.prune {
 					args = []string{"apply", "--prune", inv}
 				}
-				if r := pushLab(t, nil, args...); r.code != exitOK {
+				if r := pushLab(t, nil, nil, args...); r.code != exitOK {
 					t.Fatalf("repairing apply: exit %d", r.code)
 				}
 				if doc := checkJSON(t, inv, exitOK); doc.Status != "in-sync" {
@@ -175,7 +175,7 @@ func assertDrift(t *testing.T, doc checkDoc, want wantDrift) {
 // checkJSON runs `push check --json` and wants exit code want.
 func checkJSON(t *testing.T, inv string, want int) checkDoc {
 	t.Helper()
-	r := pushLab(t, nil, "check", "--json", inv)
+	r := pushLab(t, nil, nil, "check", "--json", inv)
 	if r.code != want {
 		t.Fatalf("check: exit %d, want %d", r.code, want)
 	}

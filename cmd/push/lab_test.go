@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,13 +22,17 @@ type labRun struct {
 	out, err string
 }
 
-func pushLab(t *testing.T, interrupt chan os.Signal, args ...string) labRun {
+// pushLab runs push with args; interrupt, when not nil, delivers Ctrl-C,
+// and onLine, when not nil, sees every line push writes to stderr as it
+// writes it.
+func pushLab(t *testing.T, interrupt chan os.Signal, onLine func(string), args ...string) labRun {
 	t.Helper()
-	var out, errb bytes.Buffer
+	var out bytes.Buffer
+	errb := &lineWriter{onLine: onLine}
 	if interrupt == nil {
 		interrupt = make(chan os.Signal)
 	}
-	io := stdio{in: strings.NewReader(""), out: &out, err: &errb, getenv: os.Getenv, lookupEnv: os.LookupEnv,
+	io := stdio{in: strings.NewReader(""), out: &out, err: errb, getenv: os.Getenv, lookupEnv: os.LookupEnv,
 		interrupt: interrupt}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -35,6 +40,39 @@ func pushLab(t *testing.T, interrupt chan os.Signal, args ...string) labRun {
 	r := labRun{code, out.String(), errb.String()}
 	t.Logf("push %s → %d\n%s\n%s", strings.Join(args, " "), code, r.out, r.err)
 	return r
+}
+
+// lineWriter keeps what push writes to stderr, from any goroutine, and
+// hands each whole line to onLine.
+type lineWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	part   string
+	onLine func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.onLine == nil {
+		return len(p), nil
+	}
+	w.part += string(p)
+	for {
+		line, rest, ok := strings.Cut(w.part, "\n")
+		if !ok {
+			return len(p), nil
+		}
+		w.onLine(line)
+		w.part = rest
+	}
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 func resetLab(t *testing.T, lab *labenv.Lab) {
@@ -56,16 +94,16 @@ func TestLabApply(t *testing.T) {
 	ctx := context.Background()
 
 	// From nothing: every host converges and verifies.
-	r := pushLab(t, nil, "apply", inv)
+	r := pushLab(t, nil, nil, "apply", inv)
 	if r.code != exitOK || !strings.Contains(r.out, "3 done, 0 failed") {
 		t.Fatalf("first apply: exit %d", r.code)
 	}
 	// Again: nothing changes anywhere.
-	r = pushLab(t, nil, "apply", inv)
+	r = pushLab(t, nil, nil, "apply", inv)
 	if r.code != exitOK || !strings.Contains(r.out, "3 hosts already converged, nothing changed") || !strings.Contains(r.out, "vSphere in sync") {
 		t.Fatalf("second apply changed something: exit %d", r.code)
 	}
-	if r := pushLab(t, nil, "check", inv); r.code != exitOK {
+	if r := pushLab(t, nil, nil, "check", inv); r.code != exitOK {
 		t.Fatalf("check after apply: exit %d, want 0 (in sync)", r.code)
 	}
 
@@ -73,23 +111,23 @@ func TestLabApply(t *testing.T) {
 	if out, err := lab.Run(ctx, "kasm-agent-2", "docker network rm z_enclave_2"); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	r = pushLab(t, nil, "plan", inv)
+	r = pushLab(t, nil, nil, "plan", inv)
 	if r.code != exitChanges || !strings.Contains(r.out, "kasm-agent-2: 1 changes pending") ||
 		!strings.Contains(r.out, "z_enclave_2") || strings.Contains(r.out, "kasm-agent-1:") {
 		t.Fatalf("plan after docker network rm: exit %d", r.code)
 	}
 	html := filepath.Join(t.TempDir(), "drift.html")
-	r = pushLab(t, nil, "check", "--html", html, inv)
+	r = pushLab(t, nil, nil, "check", "--html", html, inv)
 	if r.code != exitChanges || !strings.Contains(r.out, "z_enclave_2") {
 		t.Fatalf("check after docker network rm: exit %d, want 2", r.code)
 	}
 	if b, err := os.ReadFile(html); err != nil || !bytes.Contains(b, []byte("z_enclave_2")) {
 		t.Errorf("HTML report lacks the drift: %v", err)
 	}
-	if r := pushLab(t, nil, "apply", inv); r.code != exitOK {
+	if r := pushLab(t, nil, nil, "apply", inv); r.code != exitOK {
 		t.Fatalf("repairing apply: exit %d", r.code)
 	}
-	if r := pushLab(t, nil, "check", inv); r.code != exitOK {
+	if r := pushLab(t, nil, nil, "check", inv); r.code != exitOK {
 		t.Fatalf("check after repair: exit %d", r.code)
 	}
 }
@@ -125,7 +163,7 @@ func TestLabHostKeyMismatch(t *testing.T) {
 	os.WriteFile(badKH, []byte(strings.Join(lines, "\n")), 0o600)
 	inv := labInventoryCopy(t, lab, dir, map[string]string{`known_hosts   = "state/known_hosts"`: `known_hosts   = "` + badKH + `"`})
 
-	r := pushLab(t, nil, "plan", "--limit", "kasm-agent-1,kasm-agent-2", inv)
+	r := pushLab(t, nil, nil, "plan", "--limit", "kasm-agent-1,kasm-agent-2", inv)
 	if r.code != exitFailed || !strings.Contains(r.out+r.err, "ssh-keygen -R") {
 		t.Fatalf("plan with a changed host key: exit %d, want 1 and the fix", r.code)
 	}
@@ -150,7 +188,7 @@ func TestLabStoppedVMAndInterrupt(t *testing.T) {
 			t.Errorf("restart kasm-agent-3: %v", err)
 		}
 	})
-	r := pushLab(t, nil, "apply", "--batch", "100%", "--max-failures", "1", "--timeout", "60s", inv)
+	r := pushLab(t, nil, nil, "apply", "--batch", "100%", "--max-failures", "1", "--timeout", "60s", inv)
 	if r.code != exitFailed || !strings.Contains(r.out, "2 done, 1 failed") || !strings.Contains(r.out, "kasm-agent-3: FAILED") {
 		t.Fatalf("apply with a stopped VM: exit %d", r.code)
 	}
@@ -171,22 +209,18 @@ func TestLabStoppedVMAndInterrupt(t *testing.T) {
 	if doc.Status != "unknown" {
 		t.Errorf("fleet status %s, want unknown", doc.Status)
 	}
-	if r := pushLab(t, nil, "check", "--allow-unreachable", inv); r.code != exitOK || !strings.Contains(r.out, "1 unknown") {
+	if r := pushLab(t, nil, nil, "check", "--allow-unreachable", inv); r.code != exitOK || !strings.Contains(r.out, "1 unknown") {
 		t.Errorf("check --allow-unreachable with a stopped VM: exit %d, want 0 and the unknown host counted", r.code)
 	}
 
+	// Interrupt once the first host runs its helper, not before.
 	interrupt := make(chan os.Signal, 1)
-	go func() { // interrupt once the first host's helper runs, not before
-		deadline := time.Now().Add(2 * time.Minute)
-		for time.Now().Before(deadline) {
-			if _, err := lab.Run(ctx, "kasm-agent-1", "pgrep -f '[/]var/lib/push/bin/push-helper-'"); err == nil {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
+	onLine := func(line string) {
+		if line == "kasm-agent-1: apply" {
+			interrupt <- os.Interrupt
 		}
-		interrupt <- os.Interrupt
-	}()
-	r = pushLab(t, interrupt, "apply", "--limit", "kasm-agent-1,kasm-agent-2", "--batch", "1", inv)
+	}
+	r = pushLab(t, interrupt, onLine, "apply", "--limit", "kasm-agent-1,kasm-agent-2", "--batch", "1", inv)
 	if !strings.Contains(r.out, "1 done, 0 failed, 0 aborted, 1 not started") || !strings.Contains(r.err, "interrupted") {
 		t.Fatalf("interrupted apply: exit %d", r.code)
 	}
