@@ -29,8 +29,6 @@ func runCheck(ctx context.Context, io stdio, args []string) int {
 	return runFleet(ctx, io, playbooks.ModeCheck, args)
 }
 
-// runFleet is one apply, plan or check: the flags and inventory make a
-// playbook (its steps are playbooks.Steps), and the outcome a report.
 func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string) int {
 	var f fleetFlags
 	fs := flags(io, string(mode), "[flags] FILE...")
@@ -39,6 +37,12 @@ func runFleet(ctx context.Context, io stdio, mode playbooks.Mode, args []string)
 	if !ok {
 		return code
 	}
+	return playFleet(ctx, io, mode, f, files)
+}
+
+// playFleet is one apply, plan or check: the flags and inventory make a
+// playbook (its steps are playbooks.Steps), and the outcome a report.
+func playFleet(ctx context.Context, io stdio, mode playbooks.Mode, f fleetFlags, files []string) int {
 	inv, _, ok := load(io, files, true)
 	if !ok {
 		return exitFailed

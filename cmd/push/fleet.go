@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,13 +20,13 @@ import (
 
 // fleetFlags are the flags of every command that reaches hosts.
 type fleetFlags struct {
-	asJSON, acceptNew, prune bool
-	allowUnreachable         bool
-	junit, html              string
-	limit, batch, maxFail    string
-	pause                    time.Duration
-	forks                    int
-	timeout                  time.Duration
+	asJSON, acceptNew, prune  bool
+	allowUnreachable, offline bool
+	junit, html               string
+	limit, batch, maxFail     string
+	pause                     *time.Duration // nil: the rollout block's
+	forks                     int
+	timeout                   time.Duration
 }
 
 func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
@@ -39,11 +40,21 @@ func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
 		fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report to this file")
 		fs.BoolVar(&f.allowUnreachable, "allow-unreachable", false, "unreachable hosts are reported as unknown but do not fail the check")
 	}
+	if mode == playbooks.ModePlan {
+		fs.BoolVar(&f.offline, "offline", false, "print the desired state without connecting anywhere (with --json: as JSON)")
+	}
 	if mode == playbooks.ModeApply {
 		fs.BoolVar(&f.prune, "prune", false, "remove networks and rules push created that the inventory no longer wants")
 		fs.StringVar(&f.batch, "batch", "", `batch sizes, overriding rollout: "1,5,25%"`)
 		fs.StringVar(&f.maxFail, "max-failures", "", `stop when MORE than this many hosts fail: a count or "10%"`)
-		fs.DurationVar(&f.pause, "pause", -1, "pause between batches, overriding rollout")
+		fs.Func("pause", "pause between batches, overriding rollout: a `duration` such as 30s or 2m", func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err == nil && d < 0 {
+				err = errors.New("negative")
+			}
+			f.pause = &d
+			return err
+		})
 	}
 }
 
@@ -86,8 +97,8 @@ func (f *fleetFlags) runOptions(ro inventory.Rollout) (runner.Options, error) {
 		}
 		o.MaxFailures = size(b)
 	}
-	if f.pause >= 0 {
-		o.Pause = f.pause
+	if f.pause != nil {
+		o.Pause = *f.pause
 	}
 	return o, nil
 }
@@ -150,8 +161,8 @@ func interrupts(ctx context.Context, io stdio) (context.Context, <-chan struct{}
 
 func sshOptions(io stdio, f *fleetFlags) ssh.Options {
 	o := ssh.Options{AcceptNewHostKeys: f.acceptNew, OpTimeout: f.timeout, Getenv: io.getenv}
-	if io.tty {
-		o.Passphrase = ssh.TerminalPassphrase(os.Stdin, io.err)
+	if tty, ok := io.in.(*os.File); ok && io.tty { // a passphrase is read from a terminal only
+		o.Passphrase = ssh.TerminalPassphrase(tty, io.err)
 	}
 	return o
 }

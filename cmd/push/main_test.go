@@ -36,6 +36,11 @@ func TestCommands(t *testing.T) {
 		{"plan-offline-json", []string{"plan", "--offline", "--json", "../../inventory/testdata/valid/everything.hcl"}, exitOK},
 		{"plan-offline-standard-vswitch", []string{"plan", "--offline", "../../inventory/testdata/valid/standard-vswitch.hcl"}, exitOK},
 		{"plan-offline-invalid", []string{"plan", "--offline", "../../inventory/testdata/invalid/vlan-id-zero.hcl"}, exitFailed},
+		{"plan-offline-true", []string{"plan", "--offline=true", "../../examples/ipvlan/inventory.hcl"}, exitOK},
+		{"plan-offline-with-limit", []string{"plan", "--offline", "--limit", "kasm-agent-1", "../../examples/ipvlan/inventory.hcl"}, exitUsage},
+		{"plan-help", []string{"plan", "--help"}, exitOK},
+		{"apply-help", []string{"apply", "--help"}, exitOK},
+		{"apply-negative-pause", []string{"apply", "--pause", "-5s", "../../examples/ipvlan/inventory.hcl"}, exitUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/kasmfleet/push/playbooks"
@@ -13,22 +13,37 @@ import (
 )
 
 func runPlan(ctx context.Context, io stdio, args []string) int {
-	if !slices.Contains(args, "--offline") && !slices.Contains(args, "-offline") {
-		return runFleet(ctx, io, playbooks.ModePlan, args)
-	}
-	fs := flags(io, "plan", "--offline [--json] FILE...")
-	fs.Bool("offline", false, "print the desired state without connecting anywhere")
-	asJSON := fs.Bool("json", false, "print JSON")
+	var f fleetFlags
+	fs := flags(io, "plan", "[--offline] [flags] FILE...")
+	f.register(fs, playbooks.ModePlan)
 	files, code, ok := parse(fs, args)
 	if !ok {
 		return code
 	}
+	if !f.offline {
+		return playFleet(ctx, io, playbooks.ModePlan, f, files)
+	}
+	var online []string
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name != "offline" && fl.Name != "json" {
+			online = append(online, "--"+fl.Name)
+		}
+	})
+	if len(online) > 0 {
+		fmt.Fprintf(io.err, "push: plan --offline connects nowhere: %s has no use with it\n", strings.Join(online, ", "))
+		return exitUsage
+	}
+	return planOffline(io, files, f.asJSON)
+}
+
+// planOffline prints the desired state without connecting anywhere.
+func planOffline(io stdio, files []string, asJSON bool) int {
 	inv, _, ok := load(io, files, true)
 	if !ok {
 		return exitFailed
 	}
 	desired := playbooks.Desire(inv)
-	if *asJSON {
+	if asJSON {
 		writeJSON(io.out, struct {
 			Version int `json:"version"`
 			playbooks.Desired
