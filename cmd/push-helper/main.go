@@ -21,6 +21,9 @@ func main() {
 	if os.Getenv("PUSH_HELPER_TRACE") == "1" {
 		cfg.Trace = os.Stderr // a line per apply step and per change sent to Docker
 	}
+	if fifo := os.Getenv("PUSH_HELPER_STEP"); fifo != "" {
+		cfg.Trace = helper.StepTrace(os.Stderr, fifo) // and wait on fifo before each step
+	}
 	code := helper.Main(ctx, cfg, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

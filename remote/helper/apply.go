@@ -19,7 +19,6 @@ import (
 // finished by the next one.
 func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Options, steps []plan.Step, cl *docker.Client) {
 	outcome := map[string]proto.Outcome{}
-	snatDone := false
 	for i := range steps {
 		s := &steps[i]
 		if s.Outcome == proto.OutcomePending {
@@ -27,14 +26,11 @@ func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Opti
 				s.Outcome, s.Error = proto.OutcomeSkipped, "not attempted: "+missing+" was not done"
 			} else if ctx.Err() != nil {
 				s.Outcome, s.Error = proto.OutcomeSkipped, "not attempted: "+ctx.Err().Error()
-			} else if isSNAT(s.Kind) {
-				if !snatDone {
-					h.applySNAT(ctx, spec, opts, steps, cl)
-					snatDone = true
-				}
 			} else {
 				h.trace("start %s %s", s.Kind, s.Target)
-				if err := h.take(ctx, spec, *s, cl); err != nil {
+				if isSNAT(s.Kind) { // one table for all SNAT steps, at the first
+					h.applySNAT(ctx, spec, opts, steps, cl)
+				} else if err := h.take(ctx, spec, *s, cl); err != nil {
 					s.Outcome, s.Error = proto.OutcomeFailed, err.Error()
 				} else {
 					s.Outcome = proto.OutcomeDone

@@ -241,10 +241,3 @@ func (h *Helper) restore(ctx context.Context, opts proto.Options, res *proto.Res
 	opts.Prune = false
 	return h.runSpec(ctx, proto.VerbRestore, *spec, opts, res)
 }
-
-// trace writes one line to the configured trace writer, if any.
-func (h *Helper) trace(format string, args ...any) {
-	if h.cfg.Trace != nil {
-		fmt.Fprintf(h.cfg.Trace, "push-helper: "+format+"\n", args...)
-	}
-}

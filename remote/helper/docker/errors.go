@@ -24,6 +24,7 @@ func (e *APIError) Error() string {
 const (
 	msgPoolOverlap = "overlaps with other one on this address space" // "Pool overlaps with …"
 	msgNameInUse   = "already exists"                                // "network with name X already exists"
+	msgConflict    = "conflicts with network"                        // "… conflicts with network ID (NAME): networks have same bridge name"
 	msgLinkDown    = "network is down"                               // the parent link is down
 )
 
@@ -40,7 +41,7 @@ func IsInUse(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	return e.Status == http.StatusConflict || strings.Contains(e.Message, msgPoolOverlap) || strings.Contains(e.Message, msgNameInUse)
+	return e.Status == http.StatusConflict || strings.Contains(e.Message, msgPoolOverlap) || strings.Contains(e.Message, msgNameInUse) || strings.Contains(e.Message, msgConflict)
 }
 
 // IsParentDown reports whether Docker refused a create because the

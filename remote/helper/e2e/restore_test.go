@@ -68,86 +68,105 @@ func TestSurvivesDockerRestartAndReboot(t *testing.T) {
 }
 
 // TestKillMidApply kills the helper with SIGKILL at every point of an
-// apply from a clean host: as each step starts, and right after each
-// change request has reached Docker (while Docker still works on it).
-// Each time the next apply converges. At one point a second apply runs
-// first: it must fail at once, naming the holder.
+// apply from a clean host: at the start of each step (the helper waits
+// there, PUSH_HELPER_STEP, so the kill lands exactly on the boundary)
+// and right after each change request has reached Docker, while Docker
+// still works on it. Each killed run follows the one killed before, as
+// an admin's rerun would: every step it takes must succeed, and the
+// apply after the last kill converges. At one point a second apply runs
+// while the first holds the host: it must fail at once, naming the
+// holder.
 func TestKillMidApply(t *testing.T) {
 	lab := labenv.Require(t)
-	ctx := testContext(t, 40*time.Minute)
+	ctx := testContext(t, 20*time.Minute)
 	r := newRig(t, lab, 3)
 	spec := r.spec()
 	points := killPoints(r.plan(ctx, spec))
 	for i, p := range points {
-		t.Run(p.String(), func(t *testing.T) {
-			r := newRig(t, lab, 3)
-			second := ""
-			if i == len(points)/2 {
-				second = r.path + " < /tmp/push-req.json"
+		second := ""
+		if i == len(points)/2 {
+			second = r.path + " < /tmp/push-req.json"
+		}
+		out, trace := r.killAt(ctx, spec, p, second)
+		if second != "" && (!strings.Contains(out, "host is locked by another push run") || !strings.Contains(out, "holder=e2e-kill")) {
+			t.Errorf("a concurrent apply did not fail fast naming the holder: %s", out)
+		}
+		ended := 0
+		for _, line := range strings.Split(trace, "\n") {
+			if strings.HasPrefix(line, "push-helper: end ") {
+				ended++
+				if !strings.HasSuffix(line, " done") {
+					t.Errorf("run killed at %s: a step before the kill did not succeed: %s\n%s", p, line, trace)
+				}
 			}
-			out := r.killAt(ctx, spec, p, second)
-			if second != "" && (!strings.Contains(out, "host is locked by another push run") || !strings.Contains(out, "holder=e2e-kill")) {
-				t.Errorf("a concurrent apply did not fail fast naming the holder: %s", out)
-			}
-			res := r.apply(ctx, spec)
-			t.Logf("the next apply took %d actions", len(res.Actions))
-			r.converged(ctx, spec)
-			if i == len(points)-1 {
-				r.verified(ctx, spec)
-			}
-		})
+		}
+		t.Logf("killed at %s after %d steps", p, ended)
 	}
+	res := r.apply(ctx, spec)
+	t.Logf("the apply after the last kill took %d actions", len(res.Actions))
+	r.converged(ctx, spec)
+	r.verified(ctx, spec)
 }
 
-// killPoint is the n-th trace line starting with prefix.
-type killPoint struct {
-	prefix string
-	n      int
-}
+// killPoint is the first trace line starting with at, after a line
+// starting with after (if set).
+type killPoint struct{ after, at string }
 
 func (p killPoint) String() string {
-	return strings.ReplaceAll(fmt.Sprintf("%s#%d", strings.TrimPrefix(p.prefix, "push-helper: "), p.n), " ", "_")
+	if p.after != "" {
+		return fmt.Sprintf("%q after %q", p.at, p.after)
+	}
+	return fmt.Sprintf("%q", p.at)
 }
 
-// killPoints: the start of every planned step, and each change request
-// sent to Docker.
+// killPoints: the start of every planned step, and the change request
+// each Docker network step sends.
 func killPoints(actions []proto.Action) []killPoint {
 	var out []killPoint
-	sent := 0
 	for _, a := range actions {
-		out = append(out, killPoint{prefix: fmt.Sprintf("push-helper: start %s %s", a.Kind, a.Target), n: 1})
+		start := fmt.Sprintf("push-helper: start %s %s", a.Kind, a.Target)
+		out = append(out, killPoint{at: start})
 		switch a.Kind {
 		case proto.ActCreateNetwork, proto.ActReplaceNetwork, proto.ActRemoveNetwork:
-			sent++
-			out = append(out, killPoint{prefix: "push-helper: docker ", n: sent})
+			out = append(out, killPoint{after: start, at: "push-helper: docker "})
 		}
 	}
 	return out
 }
 
-// killAt runs an apply with the helper's trace on and kills it with
-// SIGKILL on the VM as soon as the trace reaches p (after running second,
-// if set). It returns what the shell printed.
-func (r *rig) killAt(ctx context.Context, spec proto.HostSpec, p killPoint, second string) string {
+// killScript runs the helper in step mode, lets it through each step
+// start until the trace reaches $AT (after $AFTER), runs $SECOND, and
+// kills it with SIGKILL. It prints what the shell saw, then the trace.
+const killScript = `cat > /tmp/push-req.json
+rm -f /tmp/push-step /tmp/push-trace /tmp/push-trace.log; mkfifo /tmp/push-step /tmp/push-trace
+PUSH_HELPER_STEP=/tmp/push-step $HELPER < /tmp/push-req.json > /tmp/push-killed.json 2> /tmp/push-trace & pid=$!
+seen=; [ -z "$AFTER" ] && seen=1
+while IFS= read -r line; do
+	echo "$line" >> /tmp/push-trace.log
+	if [ -n "$seen" ]; then
+		case "$line" in "$AT"*) eval "$SECOND"; kill -9 $pid; break ;; esac
+	fi
+	case "$line" in "$AFTER"*) seen=1 ;; esac
+	case "$line" in "push-helper: start "*) timeout 120 sh -c 'echo go > /tmp/push-step' ;; esac
+done < /tmp/push-trace
+wait $pid; echo killed=$?
+echo ---trace---; cat /tmp/push-trace.log; rm -f /tmp/push-step /tmp/push-trace`
+
+// killAt runs an apply killed at p; it returns the shell's output and
+// the helper's trace up to the kill.
+func (r *rig) killAt(ctx context.Context, spec proto.HostSpec, p killPoint, second string) (string, string) {
 	r.t.Helper()
 	req, _ := jsonRequest(proto.VerbApply, spec)
-	script := `cat > /tmp/push-req.json; rm -f /tmp/push-trace; mkfifo /tmp/push-trace
-PUSH_HELPER_TRACE=1 ` + r.path + ` < /tmp/push-req.json > /tmp/push-killed.json 2> /tmp/push-trace & pid=$!
-n=0
-while IFS= read -r line; do
-	case "$line" in "$PREFIX"*) n=$((n+1)); if [ $n = $NTH ]; then ` + second + `
-		kill -9 $pid; break; fi ;; esac
-done < /tmp/push-trace
-wait $pid; echo killed=$?; rm -f /tmp/push-trace`
-	script = fmt.Sprintf("PREFIX=%q NTH=%d; %s", p.prefix, p.n, script)
-	out, _, err := r.exec(ctx, "bash -c "+shellQuote(script), req)
+	env := fmt.Sprintf("HELPER=%s AFTER=%s AT=%s SECOND=%s ", shellQuote(r.path), shellQuote(p.after), shellQuote(p.at), shellQuote(second))
+	out, _, err := r.exec(ctx, env+"bash -c "+shellQuote(killScript), req)
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	out, trace, _ := strings.Cut(out, "---trace---\n")
 	if !strings.Contains(out, "killed=137") {
-		r.t.Fatalf("apply was not killed at %s: %s", p, out)
+		r.t.Fatalf("apply was not killed at %s: %s\ntrace:\n%s", p, out, trace)
 	}
-	return out
+	return out, trace
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -40,4 +40,3 @@ func TestRetry(t *testing.T) {
 		}
 	}
 }
-
