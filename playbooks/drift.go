@@ -130,7 +130,7 @@ func (driftStep) Run(_ context.Context, _ Playbook, o *Outcome) error {
 func resultDrift(h runner.HostResult) TargetDrift {
 	res, err := h.Result, h.Err
 	if res != nil && res.Error != "" {
-		err, res = errors.New(res.Error), nil
+		err, res = res.Err(), nil
 	}
 	if h.State == runner.StateNotStarted || h.State == runner.StateAborted {
 		err = fmt.Errorf("not observed: %s", h.State)

@@ -59,8 +59,8 @@ func WithTrunkMAC(h Host, mac string) Host {
 // would refuse or fail is drift to report, not a failure to observe.
 func Judge(mode Mode, res proto.Result, exit int) error {
 	var errs []error
-	if res.Error != "" {
-		errs = append(errs, errors.New(res.Error))
+	if err := res.Err(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, a := range res.Actions {
 		switch a.Outcome {

@@ -73,6 +73,7 @@ func (h *Helper) Run(ctx context.Context, req proto.Request) (res proto.Result, 
 	if req.Version != proto.Version {
 		res.Helper = h.Build()
 		res.Error = fmt.Sprintf("protocol version %d is not this helper's version %d: push and push-helper do not match", req.Version, proto.Version)
+		res.Code = proto.CodeProtocolMismatch
 		return res, proto.ExitFailed
 	}
 	var err error
@@ -82,18 +83,18 @@ func (h *Helper) Run(ctx context.Context, req proto.Request) (res proto.Result, 
 		return res, proto.ExitOK
 	case proto.VerbFacts, proto.VerbPlan, proto.VerbApply, proto.VerbVerify:
 		if req.Spec == nil {
-			err = fmt.Errorf("%s needs a spec", req.Verb)
+			err = proto.WithCode(proto.CodeBadRequest, fmt.Errorf("%s needs a spec", req.Verb))
 			break
 		}
 		err = h.runSpec(ctx, req.Verb, *req.Spec, req.Options, &res)
 	case proto.VerbRestore:
 		err = h.restore(ctx, req.Options, &res)
 	default:
-		err = fmt.Errorf("unknown verb %q", req.Verb)
+		err = proto.WithCode(proto.CodeBadRequest, fmt.Errorf("unknown verb %q", req.Verb))
 	}
 	res.Helper = proto.Build{Version: h.cfg.Version, SHA256: h.sha, GOARCH: runtime.GOARCH}
 	if err != nil {
-		res.Error = err.Error()
+		res.Error, res.Code = err.Error(), proto.CodeOf(err)
 		return res, proto.ExitFailed
 	}
 	return res, exitCode(res)
@@ -120,10 +121,13 @@ func exitCode(res proto.Result) int {
 
 func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSpec, opts proto.Options, res *proto.Result) error {
 	if err := plan.Validate(spec); err != nil {
-		return fmt.Errorf("invalid spec: %w", err)
+		return proto.WithCode(proto.CodeInvalidSpec, fmt.Errorf("invalid spec: %w", err))
 	}
 	if verb != proto.VerbFacts && verb != proto.VerbPlan {
 		l, err := lock.Acquire(h.cfg.LockPath, opts.Holder)
+		if errors.Is(err, lock.ErrHeld) {
+			return proto.WithCode(proto.CodeLockHeld, err)
+		}
 		if err != nil {
 			return err
 		}
@@ -153,7 +157,7 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	if verb == proto.VerbFacts {
 		res.Facts = h.facts(spec, obs)
 		if obs.DockerErr != nil && len(plan.Desired(spec, obs.Trunk.Name)) > 0 {
-			return fmt.Errorf("docker: %w", obs.DockerErr)
+			return proto.WithCode(proto.CodeDockerUnavailable, fmt.Errorf("docker: %w", obs.DockerErr))
 		}
 		return nil
 	}
@@ -189,7 +193,7 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 func (h *Helper) preflight(verb proto.Verb, spec proto.HostSpec, obs observation) error {
 	desired := plan.Desired(spec, obs.Trunk.Name)
 	if err := plan.CheckSafety(desired, obs.Observed); err != nil {
-		return err
+		return proto.WithCode(proto.CodeRefused, err)
 	}
 	if len(desired) == 0 && !hasManaged(obs) {
 		return nil
@@ -198,7 +202,7 @@ func (h *Helper) preflight(verb proto.Verb, spec proto.HostSpec, obs observation
 		if verb == proto.VerbRestore {
 			return nil
 		}
-		return fmt.Errorf("docker: %w", obs.DockerErr)
+		return proto.WithCode(proto.CodeDockerUnavailable, fmt.Errorf("docker: %w", obs.DockerErr))
 	}
 	for _, v := range spec.VLANs {
 		if v.Driver == "ipvlan" && !obs.Docker.SupportsIPVlan() {

@@ -13,8 +13,10 @@ type Result struct {
 	Actions []Action `json:"actions,omitempty"`
 	// Checks are verify's end-to-end probes.
 	Checks []Check `json:"checks,omitempty"`
-	// Error is set when the verb failed as a whole.
-	Error string `json:"error,omitempty"`
+	// Error is set when the verb failed as a whole, and Code, when the
+	// helper can tell, says what kind of failure it is.
+	Error string    `json:"error,omitempty"`
+	Code  ErrorCode `json:"code,omitempty"`
 }
 
 // Build identifies a helper binary.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -111,10 +112,17 @@ func (d *Dialer) connect(ctx context.Context, via *ssh.Client, e endpoint) (*ssh
 		return nil, fmt.Errorf("%s: %w", e, err)
 	}
 	methods, notes := d.auth.methods(e)
+	// Once the host key is accepted, what is left of the handshake is
+	// authentication.
+	var keyAccepted atomic.Bool
 	cfg := &ssh.ClientConfig{
-		User:              e.user,
-		Auth:              methods,
-		HostKeyCallback:   hk.callback,
+		User: e.user,
+		Auth: methods,
+		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
+			err := hk.callback(host, remote, key)
+			keyAccepted.Store(err == nil)
+			return err
+		},
 		HostKeyAlgorithms: algos,
 		ClientVersion:     "SSH-2.0-push",
 	}
@@ -144,13 +152,20 @@ func (d *Dialer) connect(ctx context.Context, via *ssh.Client, e endpoint) (*ssh
 		if hkErr := hostKeyError(err); hkErr != nil {
 			return nil, fmt.Errorf("%s: %w", e, hkErr)
 		}
-		if strings.Contains(err.Error(), "unable to authenticate") {
+		if keyAccepted.Load() && !transportFailure(err) {
 			return nil, &AuthError{Endpoint: e.String(), Notes: notes(), Err: err}
 		}
 		return nil, fmt.Errorf("%s: %w", e, err)
 	}
 	d.connections.Add(1)
 	return client, nil
+}
+
+// transportFailure reports a handshake that failed because the
+// connection did, not the server's answer.
+func transportFailure(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
 }
 
 func hostKeyError(err error) error {

@@ -72,7 +72,7 @@ func (t *Transport) Helper(ctx context.Context, h playbooks.Host, req proto.Requ
 	step("connect")
 	conn, err := t.dialer.Dial(ctx, Config(h))
 	if err != nil {
-		return proto.Result{}, 0, err
+		return proto.Result{}, 0, proto.WithCode(proto.CodeUnreachable, err)
 	}
 	defer conn.Close()
 	stdin, err := json.Marshal(req)
@@ -121,7 +121,8 @@ func decode(run ssh.HelperRun) (proto.Result, error) {
 // carries: another protocol version, or a build push does not know.
 func (t *Transport) stale(res proto.Result) bool {
 	sha := res.Helper.SHA256
-	return res.Version != proto.Version || sha != "" && !slices.Contains(slices.Collect(maps.Values(t.helpers.SHAs)), sha)
+	return res.Version != proto.Version || res.Code == proto.CodeProtocolMismatch ||
+		sha != "" && !slices.Contains(slices.Collect(maps.Values(t.helpers.SHAs)), sha)
 }
 
 // warn records what h's shell printed around push's commands, once.
