@@ -140,7 +140,7 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 	}
 	// Without Docker (restore at boot), only subnets the spec gives are
 	// known; the rules of the others fail below.
-	nets, _, dockerErr := readNetworks(ctx, cl, spec, nil)
+	nets, _, dockerErr := h.readNetworks(ctx, cl, spec, nil)
 	cur, err := h.cfg.snat().Read()
 	if err != nil {
 		fail("", err)

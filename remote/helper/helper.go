@@ -214,7 +214,7 @@ func (h *Helper) preflight(verb proto.Verb, spec proto.HostSpec, obs observation
 
 func hasManaged(obs observation) bool {
 	for _, n := range obs.Networks {
-		if n.Managed() {
+		if n.Owned() {
 			return true
 		}
 	}

@@ -66,7 +66,7 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 		o.Links[parent] = ok
 	}
 
-	o.Networks, o.Docker, o.DockerErr = readNetworks(ctx, cl, spec, func(n docker.Network) bool {
+	o.Networks, o.Docker, o.DockerErr = h.readNetworks(ctx, cl, spec, func(n docker.Network) bool {
 		return full || needsContainers(spec, o.Trunk.Name, o.Links, n)
 	})
 
@@ -94,13 +94,17 @@ func needsContainers(spec proto.HostSpec, trunkNIC string, links map[string]bool
 			return len(docker.Diff(want, n)) > 0 || (p != "" && !links[p])
 		}
 	}
-	return n.Managed()
+	return n.Owned()
 }
 
 // readNetworks lists Docker's networks push cares about (named in the
-// spec or labelled as push's); those inspect says yes to are inspected
-// for their containers (one more API call each).
-func readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec, inspect func(docker.Network) bool) (map[string]docker.Network, docker.Version, error) {
+// spec, or push's: labelled or adopted); those inspect says yes to are
+// inspected for their containers (one more API call each).
+func (h *Helper) readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec, inspect func(docker.Network) bool) (map[string]docker.Network, docker.Version, error) {
+	adopted, err := h.cfg.state().LoadAdopted()
+	if err != nil {
+		return nil, docker.Version{}, err
+	}
 	v, err := cl.Negotiate(ctx)
 	if err != nil {
 		return nil, v, err
@@ -118,7 +122,8 @@ func readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec, i
 	}
 	out := map[string]docker.Network{}
 	for _, n := range list {
-		if !named[n.Name] && !n.Managed() {
+		n.Adopted = adopted.Owns(n.Name, n.ID)
+		if !named[n.Name] && !n.Owned() {
 			continue
 		}
 		if inspect != nil && inspect(n) {
@@ -126,6 +131,7 @@ func readNetworks(ctx context.Context, cl *docker.Client, spec proto.HostSpec, i
 			if err != nil {
 				return nil, v, err
 			}
+			full.Adopted = n.Adopted
 			n = full
 		}
 		out[n.Name] = n

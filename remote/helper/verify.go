@@ -30,7 +30,7 @@ func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Cli
 		}
 		if nets == nil {
 			var err error
-			if nets, _, err = readNetworks(ctx, cl, spec, func(docker.Network) bool { return true }); err != nil {
+			if nets, _, err = h.readNetworks(ctx, cl, spec, func(docker.Network) bool { return true }); err != nil {
 				return err
 			}
 		}

@@ -11,11 +11,14 @@ type Facts struct {
 	// SSHInterface carries the controller's session; push never touches it.
 	SSHInterface string `json:"ssh_interface,omitempty"`
 
-	Module8021q ModuleFacts     `json:"module_8021q"`
-	Trunk       *TrunkFacts     `json:"trunk,omitempty"`
-	Docker      DockerFacts     `json:"docker"`
-	SNAT        []SNATRule      `json:"snat,omitempty"`
-	Addresses   []InterfaceAddr `json:"addresses,omitempty"`
+	Module8021q ModuleFacts `json:"module_8021q"`
+	Trunk       *TrunkFacts `json:"trunk,omitempty"`
+	Docker      DockerFacts `json:"docker"`
+	SNAT        []SNATRule  `json:"snat,omitempty"`
+	// HandSNAT are nat POSTROUTING SNAT rules outside push's table
+	// (iptables-nft, iptables-legacy or nft), whoever wrote them.
+	HandSNAT  []HandSNATRule  `json:"hand_snat,omitempty"`
+	Addresses []InterfaceAddr `json:"addresses,omitempty"`
 	// RestoreUnit reports the boot-time unit that re-applies the spec.
 	RestoreUnit bool `json:"restore_unit"`
 }
@@ -40,15 +43,17 @@ type DockerFacts struct {
 
 // DockerNetwork is a Docker network as the helper normalized it.
 type DockerNetwork struct {
-	Name       string            `json:"name"`
-	ID         string            `json:"id"`
-	Driver     string            `json:"driver"`
-	Options    map[string]string `json:"options,omitempty"`
-	Subnet     string            `json:"subnet,omitempty"`
-	Gateway    string            `json:"gateway,omitempty"`
-	IPRange    string            `json:"ip_range,omitempty"`
-	Managed    bool              `json:"managed"` // carries push's label
-	Containers []string          `json:"containers,omitempty"`
+	Name    string            `json:"name"`
+	ID      string            `json:"id"`
+	Driver  string            `json:"driver"`
+	Options map[string]string `json:"options,omitempty"`
+	Subnet  string            `json:"subnet,omitempty"`
+	Gateway string            `json:"gateway,omitempty"`
+	IPRange string            `json:"ip_range,omitempty"`
+	Managed bool              `json:"managed"` // carries push's label
+	// Adopted: hand-made, recorded as push's by apply --adopt (by ID).
+	Adopted    bool     `json:"adopted,omitempty"`
+	Containers []string `json:"containers,omitempty"`
 }
 
 type SNATRule struct {
@@ -60,4 +65,16 @@ type SNATRule struct {
 type InterfaceAddr struct {
 	Interface string `json:"interface"`
 	Address   string `json:"address"` // CIDR
+}
+
+// HandSNATRule is an SNAT rule push did not write, and where it lives.
+type HandSNATRule struct {
+	Subnet   string `json:"subnet"`
+	SourceIP string `json:"source_ip"`
+	// Origin is "iptables-nft", "iptables-legacy" or "nft".
+	Origin string `json:"origin"`
+	// Rule is the rule as its tool prints it.
+	Rule string `json:"rule"`
+	// BootCopies are the files that add it again at boot ("/etc/rc.local:12").
+	BootCopies []string `json:"boot_copies,omitempty"`
 }

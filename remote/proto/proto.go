@@ -36,6 +36,9 @@ type Options struct {
 	// Verify, with apply, runs verify's probes in the same exec after
 	// applying; the Result then carries both Actions and Checks.
 	Verify bool `json:"verify,omitempty"`
+	// Adopt lets apply take ownership of hand-made objects that match the
+	// spec (Docker networks, SNAT rules); without it they are left alone.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // ExitCode is the helper's process exit status.

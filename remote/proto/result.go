@@ -44,6 +44,12 @@ const (
 	ActRemoveAddress  ActionKind = "remove-address" // prune: an address push added
 	ActInstallUnit    ActionKind = "install-unit"
 	ActWriteState     ActionKind = "write-state"
+	// ActAdoptNetwork records a hand-made Docker network that matches the
+	// spec as push's; the network itself is not changed.
+	ActAdoptNetwork ActionKind = "adopt-network"
+	// ActAdoptSNAT moves a hand-made SNAT rule into push's table: push's
+	// rule goes in before the hand-made one (and its boot copies) comes out.
+	ActAdoptSNAT ActionKind = "adopt-snat"
 )
 
 // Outcome is what became of an action.
@@ -55,6 +61,9 @@ const (
 	OutcomeFailed  Outcome = "failed"
 	OutcomeRefused Outcome = "refused" // unsafe, e.g. containers attached
 	OutcomeSkipped Outcome = "skipped" // not attempted after an earlier failure
+	// OutcomeLeft: a hand-made object apply was not asked to adopt
+	// (--adopt); it was left as it is. Not a failure.
+	OutcomeLeft Outcome = "left"
 )
 
 // Action is one change, described for a person and for a program.

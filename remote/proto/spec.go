@@ -39,10 +39,15 @@ type VLANNetwork struct {
 // when it is set (the "egress" seed) or Docker's masquerade otherwise (the
 // "enclave" seed).
 type BridgeNetwork struct {
-	Name    string `json:"name"`             // Docker network name
-	Bridge  string `json:"bridge"`           // Linux bridge name, at most 15 bytes
-	Subnet  string `json:"subnet,omitempty"` // CIDR; empty lets Docker choose
-	Gateway string `json:"gateway,omitempty"`
+	Name   string `json:"name"`   // Docker network name
+	Bridge string `json:"bridge"` // Linux bridge name, at most 15 bytes
+	// BridgeDefault: the inventory did not state the bridge name; Bridge
+	// is push's default (the network's name) for a network it creates,
+	// and an existing network's bridge name (one Docker chose) is no
+	// difference.
+	BridgeDefault bool   `json:"bridge_default,omitempty"`
+	Subnet        string `json:"subnet,omitempty"` // CIDR; empty lets Docker choose
+	Gateway       string `json:"gateway,omitempty"`
 	// SourceIP is the host address that traffic from Subnet leaves with.
 	SourceIP string `json:"source_ip,omitempty"`
 	// AddAddress, when set, is SourceIP with its prefix ("192.0.2.10/24"):

@@ -37,13 +37,14 @@ func FromVLAN(v proto.VLANNetwork, trunkNIC, agent string) Network {
 // turned off when push source-NATs the subnet itself.
 func FromBridge(b proto.BridgeNetwork, agent string) Network {
 	n := Network{
-		Name:       b.Name,
-		Driver:     "bridge",
-		Options:    map[string]string{OptBridgeName: b.Bridge},
-		Subnet:     b.Subnet,
-		Gateway:    b.Gateway,
-		Attachable: true,
-		Labels:     labels(agent),
+		Name:          b.Name,
+		Driver:        "bridge",
+		Options:       map[string]string{OptBridgeName: b.Bridge},
+		Subnet:        b.Subnet,
+		Gateway:       b.Gateway,
+		Attachable:    true,
+		Labels:        labels(agent),
+		DefaultBridge: b.BridgeDefault,
 	}
 	if b.SourceIP != "" {
 		n.Options[OptMasquerade] = "false"
@@ -64,6 +65,6 @@ func (n Network) Facts() proto.DockerNetwork {
 	return proto.DockerNetwork{
 		Name: n.Name, ID: n.ID, Driver: n.Driver, Options: n.Options,
 		Subnet: n.Subnet, Gateway: n.Gateway, IPRange: n.IPRange,
-		Managed: n.Managed(), Containers: n.Containers,
+		Managed: n.Managed(), Adopted: n.Adopted, Containers: n.Containers,
 	}
 }

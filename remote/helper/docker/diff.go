@@ -1,14 +1,10 @@
 package docker
 
-import (
-	"fmt"
-	"sort"
-)
+import "fmt"
 
 // Field is one way a network differs from the one wanted. Name is
-// "driver", "option" (Key the option), "subnet", "gateway", "ip-range",
-// "aux-address" (Key the host name) or "attachable"; Want and Got are
-// the values, "" for none.
+// "driver", "option" (Key the option), "subnet", "gateway" or
+// "ip-range"; Want and Got are the values, "" for none.
 type Field struct {
 	Name, Key, Want, Got string
 }
@@ -21,10 +17,6 @@ func (f Field) String() string {
 		return fmt.Sprintf("driver %s, want %s", orNone(f.Got), f.Want)
 	case "option":
 		return fmt.Sprintf("option %s=%s, want %s", f.Key, orNone(f.Got), orNone(f.Want))
-	case "attachable":
-		return "not attachable, want attachable"
-	case "aux-address":
-		return fmt.Sprintf("aux-address %s %s, want %s", f.Key, orNone(f.Got), f.Want)
 	}
 	want := f.Want
 	if want == "" {
@@ -33,10 +25,14 @@ func (f Field) String() string {
 	return fmt.Sprintf("%s %s, want %s", f.Name, orNone(f.Got), want)
 }
 
-// Differences lists how got differs from want, field by field. Both are
-// normalized first. Empty fields of want (a subnet Docker may choose)
-// are not compared, except the ip-range; nor are options and auxiliary
-// addresses push does not set. A different driver is the only field.
+// Differences lists how got differs from want, field by field, comparing
+// only what the spec states: driver, parent and mode, subnet, gateway,
+// ip-range, and the bridge name and masquerade. Both are normalized
+// first. Empty fields of want (a subnet or bridge name Docker may
+// choose) are not compared; nor are attachable, labels, other options or
+// auxiliary addresses (push's own probe reservation included: a network
+// made by hand has none, and verify does without it). A different driver
+// is the only field.
 func Differences(want, got Network) []Field {
 	w, g := Normalize(want), Normalize(got)
 	if w.Driver != g.Driver {
@@ -44,6 +40,9 @@ func Differences(want, got Network) []Field {
 	}
 	var d []Field
 	for _, k := range comparedOptions(w.Driver) {
+		if k == OptBridgeName && w.DefaultBridge {
+			continue
+		}
 		if w.Options[k] != g.Options[k] {
 			d = append(d, Field{Name: "option", Key: k, Want: w.Options[k], Got: g.Options[k]})
 		}
@@ -56,20 +55,6 @@ func Differences(want, got Network) []Field {
 	cmp("subnet", "", w.Subnet, g.Subnet)
 	cmp("gateway", "", w.Gateway, g.Gateway)
 	cmp("ip-range", "", w.IPRange, g.IPRange)
-	if w.IPRange == "" && g.IPRange != "" {
-		d = append(d, Field{Name: "ip-range", Got: g.IPRange})
-	}
-	keys := make([]string, 0, len(w.Aux))
-	for k := range w.Aux {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		cmp("aux-address", k, w.Aux[k], g.Aux[k])
-	}
-	if w.Attachable && !g.Attachable {
-		d = append(d, Field{Name: "attachable"})
-	}
 	return d
 }
 

@@ -61,6 +61,7 @@ func TestNormalize(t *testing.T) {
 func TestDiff(t *testing.T) {
 	want := FromVLAN(vlan150, "eth1", "kasm-agent-1")
 	wantBridge := FromBridge(customA, "kasm-agent-1")
+	enclave := FromBridge(proto.BridgeNetwork{Name: "z_enclave_2", Bridge: "z_enclave_2", BridgeDefault: true}, "")
 	with := func(n Network, f func(*Network)) Network {
 		n.Options = clone(n.Options)
 		n.Aux = clone(n.Aux)
@@ -89,16 +90,19 @@ func TestDiff(t *testing.T) {
 		}), []string{"option parent=eth2.150, want eth1.150", "option ipvlan_mode=l3, want l2"}},
 		{"driver changes everything", want, with(want, func(n *Network) { n.Driver = "macvlan" }),
 			[]string{"driver macvlan, want ipvlan"}},
-		{"probe address not reserved", want, with(want, func(n *Network) { n.Aux = nil }),
-			[]string{"aux-address push-probe (none), want 192.0.2.30"}},
+		// What the spec does not state is no difference: push's own probe
+		// reservation, attachable, a bridge name or ip-range Docker chose.
+		{"probe address not reserved (hand-made)", want, with(want, func(n *Network) { n.Aux = nil }), nil},
 		{"bridge masquerading", wantBridge, with(wantBridge, func(n *Network) { delete(n.Options, OptMasquerade) }),
 			[]string{"option com.docker.network.bridge.enable_ip_masquerade=true, want false"}},
-		{"bridge not attachable", wantBridge, with(wantBridge, func(n *Network) { n.Attachable = false }),
-			[]string{"not attachable, want attachable"}},
+		{"bridge not attachable", wantBridge, with(wantBridge, func(n *Network) { n.Attachable = false }), nil},
+		{"bridge name stated differs", wantBridge, with(wantBridge, func(n *Network) { delete(n.Options, OptBridgeName) }),
+			[]string{"option com.docker.network.bridge.name=(none), want z_custom_a"}},
+		{"bridge name not stated: the one Docker chose (seed enclave)", enclave,
+			Network{ID: "0123456789abcdef", Name: "z_enclave_2", Driver: "bridge", Subnet: "172.21.0.0/16", Gateway: "172.21.0.1"}, nil},
 		{"subnet docker chose is not compared", FromBridge(proto.BridgeNetwork{Name: "e", Bridge: "e"}, ""),
 			with(FromBridge(proto.BridgeNetwork{Name: "e", Bridge: "e"}, ""), func(n *Network) { n.Subnet, n.Gateway = "172.18.0.0/16", "172.18.0.1" }), nil},
-		{"ip-range docker network has but spec does not", wantBridge, with(wantBridge, func(n *Network) { n.IPRange = "172.19.1.0/24" }),
-			[]string{"ip-range 172.19.1.0/24, want none"}},
+		{"ip-range docker network has but spec does not", wantBridge, with(wantBridge, func(n *Network) { n.IPRange = "172.19.1.0/24" }), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Diff(tc.want, tc.got); !reflect.DeepEqual(got, tc.diff) {
@@ -148,4 +152,19 @@ func clone(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+func TestBridgeName(t *testing.T) {
+	for _, tc := range []struct {
+		n    Network
+		want string
+	}{
+		{Network{Driver: "bridge", ID: "0123456789abcdef", Options: map[string]string{OptBridgeName: "z_custom_a"}}, "z_custom_a"},
+		{Network{Driver: "bridge", ID: "0123456789abcdef"}, "br-0123456789ab"},
+		{Network{Driver: "ipvlan", ID: "0123456789abcdef"}, ""},
+	} {
+		if got := tc.n.BridgeName(); got != tc.want {
+			t.Errorf("BridgeName(%+v) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
 }

@@ -40,6 +40,11 @@ type Network struct {
 	Aux        map[string]string
 	Attachable bool
 	Labels     map[string]string
+	// DefaultBridge: the bridge name is push's default, not the
+	// inventory's; it is used to create the network, never compared.
+	DefaultBridge bool
+	// Adopted: a hand-made network apply --adopt recorded as push's.
+	Adopted bool
 	// Containers are the names of attached containers (inspect only).
 	Containers []string
 	// ContainerAddrs are their IPv4 addresses (inspect only).
@@ -48,6 +53,19 @@ type Network struct {
 
 // Managed reports whether push created the network.
 func (n Network) Managed() bool { return n.Labels[LabelManaged] == "true" }
+
+// Owned reports whether the network is push's: created by it, or
+// adopted. Drift, replace and prune rules apply only to those.
+func (n Network) Owned() bool { return n.Managed() || n.Adopted }
+
+// BridgeName is the Linux bridge of a bridge network: the one its options
+// name, or the one Docker names after the network's ID ("br-" and 12 hex).
+func (n Network) BridgeName() string {
+	if b := n.Options[OptBridgeName]; b != "" || n.Driver != "bridge" || len(n.ID) < 12 {
+		return b
+	}
+	return "br-" + n.ID[:12]
+}
 
 // defaultOptions are the values Docker uses when an option is absent.
 func defaultOptions(driver string) map[string]string {

@@ -97,10 +97,6 @@ func networkDrift(want, got docker.Network, parentMissing bool) (expected, actua
 			return Describe(w), describeFound(g)
 		case "option":
 			field(optionText(f.Key, f.Want), optionText(f.Key, f.Got))
-		case "aux-address":
-			field(auxText(f.Key, f.Want), auxText(f.Key, f.Got))
-		case "attachable":
-			field("attachable", "not attachable")
 		default:
 			field(valueText(f.Name, f.Want), valueText(f.Name, f.Got))
 		}
@@ -108,8 +104,8 @@ func networkDrift(want, got docker.Network, parentMissing bool) (expected, actua
 	if p := w.Options[docker.OptParent]; parentMissing && p != "" {
 		field("parent "+p+" present", "parent "+p+" missing")
 	}
-	if !g.Managed() {
-		field("created by push", "no push label")
+	if !g.Owned() {
+		field("push's (created or adopted)", "made by hand")
 	}
 	return strings.Join(exp, ", "), strings.Join(act, ", ")
 }
@@ -148,14 +144,4 @@ func valueText(what, v string) string {
 		return "no " + what
 	}
 	return what + " " + v
-}
-
-func auxText(key, v string) string {
-	if key == docker.ProbeAux {
-		if v == "" {
-			return "probe ip not reserved"
-		}
-		return "probe ip " + v + " reserved"
-	}
-	return valueText("aux-address "+key, v)
 }

@@ -79,14 +79,14 @@ func TestExpectedActual(t *testing.T) {
 		{"drift", proto.ActCreateNetwork, "z_custom_a", "bridge z_custom_a, subnet 172.19.0.0/16, no masquerade", "absent", false, proto.OutcomePending},
 		{"drift", proto.ActReplaceNetwork, "z_vlan150", "ip-range 192.0.2.16/28", "ip-range 192.0.2.0/28", false, proto.OutcomePending},
 		{"drift", proto.ActReplaceNetwork, "z_vlan160", "macvlan mode bridge", "macvlan mode vepa", false, proto.OutcomeRefused},
-		{"drift", proto.ActReplaceNetwork, "z_enclave_2", "attachable, created by push", "not attachable, no push label", false, proto.OutcomeRefused},
+		{"drift", proto.ActAdoptNetwork, "z_enclave_2", "push's (created or adopted)", "made by hand, not adopted", false, proto.OutcomePending},
 		{"parent-missing-and-snat-foreign", proto.ActReplaceNetwork, "z_vlan150", "parent eth1.150 present", "parent eth1.150 missing", false, proto.OutcomePending},
-		{"network-fields", proto.ActReplaceNetwork, "z_vlan150", "parent eth1.150, ipvlan mode l2, gateway 192.0.2.1, probe ip 192.0.2.30 reserved",
-			"parent eth1.151, ipvlan mode l3, gateway 192.0.2.2, probe ip not reserved", false, proto.OutcomePending},
+		{"network-fields", proto.ActReplaceNetwork, "z_vlan150", "parent eth1.150, ipvlan mode l2, gateway 192.0.2.1",
+			"parent eth1.151, ipvlan mode l3, gateway 192.0.2.2", false, proto.OutcomePending},
 		{"network-fields", proto.ActReplaceNetwork, "z_vlan160", "macvlan bridge, parent eth1.160, subnet 192.0.2.128/25, ip-range 192.0.2.144/28",
 			"ipvlan l2, parent eth1.160, subnet 192.0.2.128/25, ip-range 192.0.2.144/28", false, proto.OutcomePending},
-		{"network-fields", proto.ActReplaceNetwork, "z_custom_a", "bridge z_custom_a, no masquerade, subnet 172.19.0.0/16, no ip-range",
-			"bridge br-1234, masquerade, subnet 172.20.0.0/16, ip-range 172.20.5.0/24", false, proto.OutcomePending},
+		{"network-fields", proto.ActReplaceNetwork, "z_custom_a", "bridge z_custom_a, no masquerade, subnet 172.19.0.0/16",
+			"bridge br-1234, masquerade, subnet 172.20.0.0/16", false, proto.OutcomePending},
 		{"prune", proto.ActRemoveNetwork, "z_custom_a", "absent", "bridge z_custom_a, subnet 172.19.0.0/16, no masquerade", true, proto.OutcomePending},
 		{"prune", proto.ActRemoveNetwork, "z_old", "absent", "bridge z_old, subnet chosen by Docker", true, proto.OutcomeRefused},
 		{"drift", proto.ActAddSNAT, SNATTarget + " z_custom_a", "172.19.0.0/16 to 198.51.100.111", "absent", false, proto.OutcomePending},
@@ -150,17 +150,13 @@ func TestNetworkDrift(t *testing.T) {
 			n.Options = map[string]string{docker.OptParent: "eth1.150"}
 			n.IPRange = ""
 		}, "ip-range 192.0.2.16/28", "no ip-range"},
-		{"probe ip elsewhere", vlan, func(n *docker.Network) { n.Aux = map[string]string{docker.ProbeAux: "192.0.2.29"} },
-			"probe ip 192.0.2.30 reserved", "probe ip 192.0.2.29 reserved"},
 		{"masquerade on, bridge renamed", bridge, func(n *docker.Network) {
 			n.Options = map[string]string{docker.OptBridgeName: "br-x", docker.OptMasquerade: "true"}
 		}, "bridge z_custom_a, no masquerade", "bridge br-x, masquerade"},
 		{"bridge name chosen by Docker", bridge, func(n *docker.Network) { delete(n.Options, docker.OptBridgeName) },
 			"bridge z_custom_a", "bridge chosen by Docker"},
-		{"unmanaged, not attachable", bridge, func(n *docker.Network) { n.Labels, n.Attachable = nil, false },
-			"attachable, created by push", "not attachable, no push label"},
-		{"ip-range where none is wanted", bridge, func(n *docker.Network) { n.IPRange = "172.19.1.0/24" },
-			"no ip-range", "ip-range 172.19.1.0/24"},
+		{"made by hand, masquerading", bridge, func(n *docker.Network) { n.Labels, n.Options[docker.OptMasquerade] = nil, "true" },
+			"no masquerade, push's (created or adopted)", "masquerade, made by hand"},
 		{"driver", vlan, func(n *docker.Network) { n.Driver = "bridge"; n.Options = nil },
 			"ipvlan l2, parent eth1.150, subnet 192.0.2.0/25, ip-range 192.0.2.16/28",
 			"bridge chosen by Docker, subnet 192.0.2.0/25, ip-range 192.0.2.16/28"},
@@ -182,7 +178,7 @@ func TestNetworkDrift(t *testing.T) {
 			}
 			if got.Driver == tc.want.Driver {
 				n := len(diff)
-				if !got.Managed() {
+				if !got.Owned() {
 					n++
 				}
 				if fields := len(strings.Split(e, ", ")); fields != n {

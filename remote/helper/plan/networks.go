@@ -51,20 +51,16 @@ func (p *planner) networks() {
 			parentMissing = true
 		}
 		if len(diff) == 0 {
+			if !got.Owned() {
+				p.adoptNetwork(want, got)
+			}
 			continue
 		}
 		s := Step{Action: proto.Action{Kind: proto.ActReplaceNetwork, Target: want.Name, Summary: fmt.Sprintf(
 			"replace Docker network %s (%s): delete and create (%s)", want.Name, strings.Join(diff, "; "), Describe(want))},
 			Needs: needs, Network: &want}
 		s.Expected, s.Actual = networkDrift(want, got, parentMissing)
-		switch {
-		case !got.Managed():
-			s.Outcome = proto.OutcomeRefused
-			s.Error = fmt.Sprintf("network %s was not created by push and differs from the spec; remove it or choose another name", want.Name)
-		case len(got.Containers) > 0:
-			s.Outcome = proto.OutcomeRefused
-			s.Error = "containers attached: " + strings.Join(got.Containers, ", ")
-		}
+		s.Outcome, s.Error = p.replaceRefusal(want.Name, got, diff)
 		p.add(s)
 	}
 	if !p.opts.Prune {
@@ -72,7 +68,7 @@ func (p *planner) networks() {
 	}
 	var stale []string
 	for name, n := range p.obs.Networks {
-		if n.Managed() && !wanted[name] {
+		if n.Owned() && !wanted[name] {
 			stale = append(stale, name)
 		}
 	}
@@ -80,7 +76,7 @@ func (p *planner) networks() {
 	for _, name := range stale {
 		n := p.obs.Networks[name]
 		s := Step{Action: proto.Action{Kind: proto.ActRemoveNetwork, Target: name, Summary: fmt.Sprintf(
-			"remove Docker network %s (%s; created by push, no longer in the spec)", name, Describe(n)),
+			"remove Docker network %s (%s; %s, no longer in the spec)", name, Describe(n), ownedBy(n)),
 			Expected: Absent, Actual: Describe(n), Extra: true}}
 		if len(n.Containers) > 0 {
 			s.Outcome = proto.OutcomeRefused
@@ -88,6 +84,46 @@ func (p *planner) networks() {
 		}
 		p.add(s)
 	}
+}
+
+// adoptNetwork plans taking over a hand-made network that matches the
+// spec: push records it as its own; the network is not touched.
+func (p *planner) adoptNetwork(want, got docker.Network) {
+	s := Step{Action: proto.Action{Kind: proto.ActAdoptNetwork, Target: want.Name,
+		Summary:  fmt.Sprintf("adopt Docker network %s (made by hand, matches the spec: %s), no change", want.Name, Describe(got)),
+		Expected: "push's (created or adopted)", Actual: "made by hand, not adopted"}, Network: &got}
+	if !p.opts.Adopt {
+		s.Summary += "; needs --adopt"
+	}
+	p.add(s)
+}
+
+// replaceRefusal says why a network that differs cannot be replaced, or
+// pending when it can: a hand-made network only with --adopt, and no
+// network while containers (sessions) are attached.
+func (p *planner) replaceRefusal(name string, got docker.Network, diff []string) (proto.Outcome, string) {
+	busy := ""
+	if len(got.Containers) > 0 {
+		busy = fmt.Sprintf("containers attached (%s): changing it needs them drained first (sessions ended or moved)", strings.Join(got.Containers, ", "))
+	}
+	switch {
+	case !got.Owned() && busy != "":
+		return proto.OutcomeRefused, fmt.Sprintf("network %s was made by hand and differs from the spec (%s); %s, then push apply --adopt replaces it",
+			name, strings.Join(diff, "; "), busy)
+	case !got.Owned() && !p.opts.Adopt:
+		return proto.OutcomeRefused, fmt.Sprintf("network %s was made by hand and differs from the spec (%s); no containers are attached: push apply --adopt replaces it, or remove it or choose another name",
+			name, strings.Join(diff, "; "))
+	case busy != "":
+		return proto.OutcomeRefused, busy
+	}
+	return proto.OutcomePending, ""
+}
+
+func ownedBy(n docker.Network) string {
+	if n.Managed() {
+		return "created by push"
+	}
+	return "adopted by push"
 }
 
 // Describe says what a network is, in a few words: "ipvlan l2, parent
