@@ -18,6 +18,7 @@ import (
 // are. Every step is safe to repeat, so a run killed at any point is
 // finished by the next one.
 func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Options, steps []plan.Step, cl *docker.Client) {
+	leaveUnadopted(steps, opts)
 	outcome := map[string]proto.Outcome{}
 	for i := range steps {
 		s := &steps[i]
@@ -64,7 +65,26 @@ func unmet(needs []string, outcome map[string]proto.Outcome) string {
 	return ""
 }
 
-func isSNAT(k proto.ActionKind) bool { return k == proto.ActAddSNAT || k == proto.ActRemoveSNAT }
+func isSNAT(k proto.ActionKind) bool {
+	return k == proto.ActAddSNAT || k == proto.ActRemoveSNAT || k == proto.ActAdoptSNAT
+}
+
+// NotAdopted is the error of an adopt step apply left alone.
+const NotAdopted = "not adopted, left as it is: push apply --adopt (or adopt = true in the inventory) makes it push's"
+
+// leaveUnadopted marks the adopt steps left alone when apply was not
+// asked to adopt: nothing hand-made is modified.
+func leaveUnadopted(steps []plan.Step, opts proto.Options) {
+	if opts.Adopt {
+		return
+	}
+	for i := range steps {
+		s := &steps[i]
+		if (s.Kind == proto.ActAdoptNetwork || s.Kind == proto.ActAdoptSNAT) && s.Outcome == proto.OutcomePending {
+			s.Outcome, s.Error = proto.OutcomeLeft, NotAdopted
+		}
+	}
+}
 
 // take does one step.
 func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl *docker.Client) error {
@@ -94,9 +114,17 @@ func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl 
 		if err := cl.Remove(ctx, s.Target); err != nil {
 			return err
 		}
+		if err := c.state().Forget(s.Target); err != nil {
+			return err
+		}
 		return h.createNetwork(ctx, *s.Network, cl)
 	case proto.ActRemoveNetwork:
-		return cl.Remove(ctx, s.Target)
+		if err := cl.Remove(ctx, s.Target); err != nil {
+			return err
+		}
+		return c.state().Forget(s.Target)
+	case proto.ActAdoptNetwork:
+		return c.state().Adopt(s.Target, s.Network.ID)
 	case proto.ActInstallUnit:
 		return h.installUnit(ctx)
 	case proto.ActWriteState:
@@ -153,7 +181,7 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 	}
 	rules, _ := plan.SNATRules(spec, nets, cur.Rules, opts.Prune)
 	keep := rules
-	for _, b := range spec.Bridges {
+	for _, b := range plan.ResolveBridges(spec, nets).Bridges {
 		if b.SourceIP == "" {
 			continue
 		}
@@ -172,15 +200,50 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 			fail(target, fmt.Errorf("subnet of network %s is unknown: %w", b.Name, why))
 		}
 	}
+	keep = withoutHandSubnets(keep, cur.Rules, steps)
 	if err := h.cfg.snat().Replace(keep); err != nil {
 		fail("", err)
 		return
 	}
 	for i := range steps {
-		if isSNAT(steps[i].Kind) && steps[i].Outcome == proto.OutcomePending {
-			steps[i].Outcome = proto.OutcomeDone
+		s := &steps[i]
+		switch {
+		case !isSNAT(s.Kind) || s.Outcome != proto.OutcomePending:
+		case s.Kind == proto.ActAdoptSNAT:
+			// push's rule is in its table now: the hand-made one can go.
+			if _, err := h.cfg.handsnat().Remove(ctx, *s.Hand); err != nil {
+				s.Outcome, s.Error = proto.OutcomeFailed, err.Error()
+			} else {
+				s.Outcome = proto.OutcomeDone
+			}
+		default:
+			s.Outcome = proto.OutcomeDone
 		}
 	}
+}
+
+// withoutHandSubnets drops from rules push's new rule for a subnet a
+// hand-made rule still serves and that is not being adopted now (left
+// alone without --adopt, or in conflict): never a silent second rule.
+// A rule push's table already holds stays.
+func withoutHandSubnets(rules, cur []proto.SNATRule, steps []plan.Step) []proto.SNATRule {
+	hold := map[string]bool{}
+	for _, s := range steps {
+		if s.Kind == proto.ActAdoptSNAT && s.Outcome != proto.OutcomePending {
+			hold[s.Hand.Subnet.String()] = true
+		}
+	}
+	have := map[proto.SNATRule]bool{}
+	for _, r := range cur {
+		have[r] = true
+	}
+	var out []proto.SNATRule
+	for _, r := range rules {
+		if !hold[r.Subnet] || have[r] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func rulesOf(rules []proto.SNATRule, bridge string) []proto.SNATRule {

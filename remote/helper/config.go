@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/handsnat"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
 	"github.com/kasmfleet/push/remote/helper/kmod"
 	"github.com/kasmfleet/push/remote/helper/lock"
@@ -48,6 +49,9 @@ type Config struct {
 	// SettleTimeout bounds the wait for Docker to finish work it is
 	// still doing for an earlier, killed run (default 60s).
 	SettleTimeout time.Duration
+	// Output runs a program and returns its standard output (iptables-save,
+	// nft); nil runs it for real, and a missing program reads as no rules.
+	Output func(ctx context.Context, name string, args ...string) ([]byte, error)
 }
 
 // Defaults fills in the real host's paths.
@@ -74,3 +78,6 @@ func (c Config) netcfg() netcfg.Host { return netcfg.Host{Root: c.Root, Run: c.R
 func (c Config) kmod() kmod.Host     { return kmod.Host{Root: c.Root} }
 func (c Config) state() state.Host   { return state.Host{Root: c.Root} }
 func (c Config) snat() snat.Rules    { return snat.Rules{NetNS: c.NetNS} }
+func (c Config) handsnat() handsnat.Host {
+	return handsnat.Host{Root: c.Root, Output: c.Output}
+}

@@ -101,7 +101,8 @@ func (h *Helper) Run(ctx context.Context, req proto.Request) (res proto.Result, 
 }
 
 // exitCode: plan exits 2 while anything is left to do; apply, restore
-// and verify exit 1 when an action or a check did not succeed.
+// and verify exit 1 when an action or a check did not succeed (a
+// hand-made object left alone without --adopt is not a failure).
 func exitCode(res proto.Result) int {
 	for _, c := range res.Checks {
 		if !c.OK {
@@ -112,7 +113,7 @@ func exitCode(res proto.Result) int {
 		switch {
 		case res.Verb == proto.VerbPlan && a.Outcome != proto.OutcomeDone:
 			return proto.ExitChanges
-		case res.Verb != proto.VerbPlan && a.Outcome != proto.OutcomeDone:
+		case res.Verb != proto.VerbPlan && a.Outcome != proto.OutcomeDone && a.Outcome != proto.OutcomeLeft:
 			return proto.ExitFailed
 		}
 	}
@@ -166,6 +167,11 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		return err
 	}
 	steps := plan.Plan(spec, obs.Observed, opts)
+	if err := plan.Conflicts(steps); err != nil && verb == proto.VerbApply {
+		res.Facts = h.facts(spec, obs)
+		res.Actions = actions(steps)
+		return err
+	}
 	if verb == proto.VerbPlan {
 		res.Facts = h.facts(spec, obs)
 		res.Actions = actions(steps)

@@ -74,6 +74,9 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	if err != nil {
 		return o, err
 	}
+	if o.HandSNAT, err = c.handsnat().Read(ctx); err != nil {
+		return o, fmt.Errorf("read hand-made SNAT rules: %w", err)
+	}
 	o.Applied, err = c.state().LoadApplied()
 	if err != nil {
 		// A damaged record is replaced by the next apply.
@@ -170,6 +173,13 @@ func (h *Helper) facts(spec proto.HostSpec, o observation) *proto.Facts {
 		f.Docker.Networks = append(f.Docker.Networks, n.Facts())
 	}
 	f.SNAT = o.SNAT.Rules
+	for _, r := range o.HandSNAT {
+		hr := proto.HandSNATRule{Subnet: r.Subnet.String(), SourceIP: r.SourceIP.String(), Origin: r.Origin, Rule: r.Text}
+		for _, c := range r.Boot {
+			hr.BootCopies = append(hr.BootCopies, c.String())
+		}
+		f.HandSNAT = append(f.HandSNAT, hr)
+	}
 	wanted := map[netip.Addr]bool{}
 	for _, b := range spec.Bridges {
 		if a, err := netip.ParseAddr(b.SourceIP); err == nil {

@@ -14,25 +14,34 @@ import (
 // source IP and a verify URL.
 func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Client, res *proto.Result) error {
 	p := verify.Prober{Handle: h.cfg.Net.Handle}
+	var nets map[string]docker.Network
+	read := func() error {
+		var err error
+		if nets == nil {
+			nets, _, err = h.readNetworks(ctx, cl, spec, func(docker.Network) bool { return true })
+		}
+		return err
+	}
 	if len(spec.VLANs) > 0 {
 		t, err := h.cfg.Net.ResolveTrunk(spec.Trunk.NIC, spec.Trunk.MAC)
 		if err != nil {
 			return err
 		}
+		if err := read(); err != nil {
+			return err
+		}
 		for _, v := range spec.VLANs {
-			res.Checks = append(res.Checks, p.VLAN(ctx, v, docker.Parent(t.Name, v.VID))...)
+			n := nets[v.Name]
+			reserved := n.Aux[docker.ProbeAux] == v.ProbeIP
+			res.Checks = append(res.Checks, p.VLAN(ctx, v, docker.Parent(t.Name, v.VID), verify.ProbeAddrs(v, reserved, inUse(n)))...)
 		}
 	}
-	var nets map[string]docker.Network
 	for _, b := range spec.Bridges {
 		if b.SourceIP == "" || b.VerifyURL == "" {
 			continue
 		}
-		if nets == nil {
-			var err error
-			if nets, _, err = h.readNetworks(ctx, cl, spec, func(docker.Network) bool { return true }); err != nil {
-				return err
-			}
+		if err := read(); err != nil {
+			return err
 		}
 		n, ok := nets[b.Name]
 		br, err := bridgeOf(b, n)
@@ -50,6 +59,9 @@ func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Cli
 
 func bridgeOf(b proto.BridgeNetwork, n docker.Network) (verify.Bridge, error) {
 	out := verify.Bridge{Network: b.Name, Bridge: b.Bridge}
+	if b.BridgeDefault {
+		out.Bridge = n.BridgeName()
+	}
 	var err error
 	if out.Subnet, err = netip.ParsePrefix(n.Subnet); err != nil {
 		return out, fmt.Errorf("network %s: subnet %q: %w", b.Name, n.Subnet, err)
@@ -65,4 +77,23 @@ func bridgeOf(b proto.BridgeNetwork, n docker.Network) (verify.Bridge, error) {
 		}
 	}
 	return out, nil
+}
+
+// inUse are the addresses n's endpoints and auxiliary addresses hold.
+func inUse(n docker.Network) []netip.Addr {
+	var out []netip.Addr
+	for _, a := range append(append([]string(nil), n.ContainerAddrs...), auxValues(n)...) {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			out = append(out, ip)
+		}
+	}
+	return out
+}
+
+func auxValues(n docker.Network) []string {
+	var out []string
+	for _, v := range n.Aux {
+		out = append(out, v)
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/handsnat"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
 	"github.com/kasmfleet/push/remote/helper/netcfg"
 	"github.com/kasmfleet/push/remote/helper/snat"
@@ -33,7 +34,9 @@ type Observed struct {
 	// Links are the names of links that exist (for VLAN parents).
 	Links map[string]bool
 
-	SNAT      snat.State
+	SNAT snat.State
+	// HandSNAT are SNAT rules push did not write (iptables, nft).
+	HandSNAT  []handsnat.Rule
 	Addresses []hostnet.Owner
 
 	// Applied is the last applied spec (nil: none).

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/handsnat"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
 	"github.com/kasmfleet/push/remote/helper/kmod"
 	"github.com/kasmfleet/push/remote/helper/netcfg"
@@ -26,6 +27,8 @@ type Step struct {
 	Addrs []netip.Prefix
 	// Link is the link the step changes.
 	Link string
+	// Hand is the hand-made SNAT rule an adopt-snat step takes over.
+	Hand *handsnat.Rule
 }
 
 // Key identifies a step for Needs.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/handsnat"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
 	"github.com/kasmfleet/push/remote/helper/netcfg"
 	"github.com/kasmfleet/push/remote/helper/snat"
@@ -91,8 +92,74 @@ func (tc planCase) steps(t *testing.T) []Step {
 	return Plan(s, o, tc.opts)
 }
 
+// seedSpec is spec() with the enclave's bridge name left to push, as the
+// enclave procedure's inventory leaves it.
+func seedSpec() proto.HostSpec {
+	s := spec()
+	s.Bridges[1].BridgeDefault = true
+	return s
+}
+
+// seedBuilt is a host built by hand from the three procedures: the same
+// networks without push's labels or probe reservation, not attachable
+// (the enclave's bridge named by Docker), the SNAT rule typed with
+// iptables and saved for boot, 8021q in /etc/modules and the trunk in
+// /etc/network/interfaces (both count as persisted), no push state.
+func seedBuilt(o *Observed) {
+	for name, n := range o.Networks {
+		n.Labels, n.Aux, n.Attachable = nil, nil, false
+		if name == "z_enclave_2" {
+			n.ID = "4f1c2a9e77d0b3c1"
+			delete(n.Options, docker.OptBridgeName)
+		}
+		o.Networks[name] = n
+	}
+	o.SNAT = snat.State{}
+	o.HandSNAT = []handsnat.Rule{{Subnet: netip.MustParsePrefix("172.19.0.0/16"), SourceIP: netip.MustParseAddr("198.51.100.111"),
+		Origin: handsnat.IptablesNFT, Text: "-A POSTROUTING -s 172.19.0.0/16 ! -o z_custom_a -j SNAT --to-source 198.51.100.111",
+		Boot: []handsnat.BootCopy{{File: "/etc/iptables/rules.v4", Line: 7, Removable: true}, {File: "/etc/rc.local", Line: 3}}}}
+	o.Applied, o.AppliedCurrent, o.UnitInstalled, o.LinkCurrent = nil, false, false, false
+}
+
 func planCases() []planCase {
 	return []planCase{
+		{name: "seed-built", spec: seedSpec, obs: seedBuilt},
+		{name: "seed-built-adopt", spec: seedSpec, obs: seedBuilt, opts: proto.Options{Adopt: true}},
+		{name: "seed-built-snat-conflict", spec: seedSpec, opts: proto.Options{Adopt: true}, obs: func(o *Observed) {
+			seedBuilt(o)
+			o.HandSNAT[0].SourceIP = netip.MustParseAddr("198.51.100.99")
+			o.HandSNAT[0].Text = strings.Replace(o.HandSNAT[0].Text, "198.51.100.111", "198.51.100.99", 1)
+		}},
+		{name: "adopted-push-rule-in-place", spec: seedSpec, opts: proto.Options{Adopt: true}, obs: func(o *Observed) {
+			seedBuilt(o)
+			for name, n := range o.Networks {
+				n.Adopted = true
+				o.Networks[name] = n
+			}
+			o.SNAT = converged(spec()).SNAT
+			o.Applied, o.AppliedCurrent, o.UnitInstalled, o.LinkCurrent = nil, true, true, true
+		}},
+		{name: "hand-made-differs", obs: func(o *Observed) {
+			seedBuilt(o)
+			n := o.Networks["z_vlan150"]
+			n.IPRange = "192.0.2.0/28"
+			n.Containers = []string{"kasm_session_1"}
+			o.Networks["z_vlan150"] = n
+			n = o.Networks["z_vlan160"]
+			n.Options = map[string]string{docker.OptParent: "eth1.160", docker.OptMacvlanMode: "private"}
+			o.Networks["z_vlan160"] = n
+			o.HandSNAT = nil
+			o.AppliedCurrent, o.UnitInstalled, o.LinkCurrent = true, true, true
+		}},
+		{name: "adopted-drifts-and-pruned", opts: proto.Options{Prune: true}, obs: func(o *Observed) {
+			n := o.Networks["z_vlan160"]
+			n.Labels, n.Adopted = nil, true
+			n.IPRange = "192.0.2.128/28"
+			o.Networks["z_vlan160"] = n
+			o.Networks["z_old"] = docker.Network{Name: "z_old", ID: "9", Driver: "bridge", Adopted: true,
+				Options: map[string]string{docker.OptBridgeName: "z_old"}}
+			o.Networks["z_admins"] = docker.Network{Name: "z_admins", ID: "8", Driver: "bridge"}
+		}},
 		{name: "converged", obs: func(o *Observed) {}},
 		{name: "fresh-host", obs: func(o *Observed) {
 			*o = Observed{
@@ -247,4 +314,20 @@ func render(steps []Step) string {
 		return "(no actions)\n"
 	}
 	return b.String()
+}
+
+// A conflicting hand-made SNAT rule refuses the host, naming the rule
+// and where it lives; a host without one is not refused.
+func TestConflicts(t *testing.T) {
+	cases := map[string]planCase{}
+	for _, tc := range planCases() {
+		cases[tc.name] = tc
+	}
+	err := Conflicts(cases["seed-built-snat-conflict"].steps(t))
+	if err == nil || !strings.Contains(err.Error(), "to 198.51.100.99, not 198.51.100.111") || !strings.Contains(err.Error(), "/etc/iptables/rules.v4:7") {
+		t.Errorf("Conflicts = %v, want the conflicting rule and its boot copy named", err)
+	}
+	if err := Conflicts(cases["seed-built-adopt"].steps(t)); err != nil {
+		t.Errorf("Conflicts on a matching hand-made rule = %v, want nil", err)
+	}
 }

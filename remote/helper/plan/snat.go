@@ -3,8 +3,10 @@ package plan
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/handsnat"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
 	"github.com/kasmfleet/push/remote/helper/snat"
 	"github.com/kasmfleet/push/remote/proto"
@@ -16,6 +18,7 @@ import (
 // is still unknown), plus, unless pruning, the rules of bridges the spec
 // no longer names.
 func SNATRules(spec proto.HostSpec, networks map[string]docker.Network, current []proto.SNATRule, prune bool) (rules []proto.SNATRule, ok bool) {
+	spec = ResolveBridges(spec, networks)
 	ok = true
 	named := map[string]bool{}
 	for _, b := range spec.Bridges {
@@ -43,7 +46,25 @@ func SNATRules(spec proto.HostSpec, networks map[string]docker.Network, current 
 	return snat.Sorted(rules), ok
 }
 
+// ResolveBridges returns spec with the bridge name of each network whose
+// name the inventory left to push replaced by the one its existing
+// network has (Docker's "br-…" for a network made by hand without one):
+// SNAT rules and probes must name the bridge that carries the traffic.
+func ResolveBridges(spec proto.HostSpec, networks map[string]docker.Network) proto.HostSpec {
+	out := spec
+	out.Bridges = append([]proto.BridgeNetwork(nil), spec.Bridges...)
+	for i, b := range out.Bridges {
+		if n, ok := networks[b.Name]; ok && b.BridgeDefault && n.BridgeName() != "" {
+			out.Bridges[i].Bridge = n.BridgeName()
+		}
+	}
+	return out
+}
+
 func (p *planner) snat() {
+	saved := p.spec
+	p.spec = ResolveBridges(p.spec, p.obs.Networks)
+	defer func() { p.spec = saved }()
 	want, _ := SNATRules(p.spec, p.obs.Networks, p.obs.SNAT.Rules, p.opts.Prune)
 	have := map[proto.SNATRule]bool{}
 	for _, r := range p.obs.SNAT.Rules {
@@ -60,6 +81,11 @@ func (p *planner) snat() {
 			continue
 		}
 		r, known := p.ruleFor(b, want)
+		if hand := HandRules(p.obs.HandSNAT, r.Subnet); known && len(hand) > 0 {
+			changed = true
+			p.adoptSNAT(b, r, hand, have[r])
+			continue
+		}
 		if known && have[r] {
 			continue
 		}
@@ -120,4 +146,81 @@ func subnetText(s string, known bool) string {
 		return "the subnet Docker chooses"
 	}
 	return s
+}
+
+// HandRules are the hand-made rules for subnet.
+func HandRules(rules []handsnat.Rule, subnet string) []handsnat.Rule {
+	var out []handsnat.Rule
+	for _, h := range rules {
+		if h.Subnet.String() == subnet {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// adoptSNAT plans taking over the hand-made rules for r's subnet. One
+// that SNATs to r's address is adopted: push's rule goes into its table
+// first (in place already when inPlace), then the hand-made one and its
+// removable boot copies come out. One to another address is a conflict:
+// it is refused, and so is the whole host's apply.
+func (p *planner) adoptSNAT(b proto.BridgeNetwork, r proto.SNATRule, hand []handsnat.Rule, inPlace bool) {
+	for i := range hand {
+		h := hand[i]
+		s := Step{Action: proto.Action{Kind: proto.ActAdoptSNAT, Target: "hand SNAT " + h.Subnet.String() + " " + h.Origin,
+			Expected: ruleText(r, true) + " in " + SNATTarget, Actual: fmt.Sprintf("%s to %s by hand (%s)", h.Subnet, h.SourceIP, h.Origin)}, Hand: &h}
+		if h.SourceIP.String() != r.SourceIP {
+			s.Summary = fmt.Sprintf("conflict: hand-made SNAT of %s to %s, the spec says %s (network %s)", h.Subnet, h.SourceIP, r.SourceIP, b.Name)
+			s.Outcome = proto.OutcomeRefused
+			s.Error = fmt.Sprintf("a hand-made rule source-NATs %s to %s, not %s as the spec says; it lives in %s. Remove it (and its boot copies) or change the spec's source ip; push refuses this host until then",
+				h.Subnet, h.SourceIP, r.SourceIP, h.Where())
+			p.add(s)
+			continue
+		}
+		first := "push's rule goes into " + SNATTarget + " first"
+		if inPlace {
+			first = "push's rule is in " + SNATTarget + " already"
+		}
+		s.Summary = fmt.Sprintf("adopt SNAT of %s to %s (network %s), no change to traffic: %s, then the hand-made rule comes out (%s)%s",
+			h.Subnet, h.SourceIP, b.Name, first, h.Where(), bootFate(h.Boot))
+		if !p.opts.Adopt {
+			s.Summary += "; needs --adopt"
+		}
+		p.add(s)
+	}
+}
+
+// bootFate says which boot copies adoption removes and which it keeps.
+func bootFate(boot []handsnat.BootCopy) string {
+	var gone, kept []string
+	for _, c := range boot {
+		if c.Removable {
+			gone = append(gone, c.String())
+		} else {
+			kept = append(kept, c.String())
+		}
+	}
+	var out string
+	if len(gone) > 0 {
+		out += "; boot copies removed: " + strings.Join(gone, ", ")
+	}
+	if len(kept) > 0 {
+		out += "; boot copies kept (not a line of their own, remove by hand): " + strings.Join(kept, ", ")
+	}
+	return out
+}
+
+// Conflicts is the error that refuses a host whose hand-made SNAT rules
+// contradict the spec, or nil. apply changes nothing on such a host.
+func Conflicts(steps []Step) error {
+	var bad []string
+	for _, s := range steps {
+		if s.Kind == proto.ActAdoptSNAT && s.Outcome == proto.OutcomeRefused {
+			bad = append(bad, s.Error)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("refused: conflicting hand-made SNAT rule: %s", strings.Join(bad, "; "))
 }

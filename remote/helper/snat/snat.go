@@ -37,6 +37,13 @@ const (
 	Chain = "postrouting"
 )
 
+// Priority of push's chain: one before srcnat (100), where iptables'
+// nat POSTROUTING chain runs (iptables-nft and legacy alike). NAT takes
+// the first mapping a chain makes for a connection, so while a
+// hand-made rule for the same subnet still exists during adoption,
+// push's decides, and the source address never changes under a flow.
+var Priority = nftables.ChainPriorityRef(*nftables.ChainPriorityNATSource - 1)
+
 // Rules reads and replaces push's table. NetNS, when non-zero, is an open
 // network namespace file descriptor to work in (tests).
 type Rules struct {
@@ -89,7 +96,7 @@ func (r Rules) Read() (State, error) {
 	}
 	st.ChainOK = ch.Type == nftables.ChainTypeNAT && ch.Hooknum != nil &&
 		*ch.Hooknum == *nftables.ChainHookPostrouting && ch.Priority != nil &&
-		*ch.Priority == *nftables.ChainPriorityNATSource
+		*ch.Priority == *Priority
 	rules, err := c.GetRules(t, ch)
 	if err != nil {
 		return st, fmt.Errorf("nftables: list rules of ip %s %s: %w", Table, Chain, err)
@@ -127,7 +134,7 @@ func (r Rules) Replace(rules []proto.SNATRule) error {
 	c.AddTable(t)
 	ch := c.AddChain(&nftables.Chain{
 		Name: Chain, Table: t, Type: nftables.ChainTypeNAT,
-		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource,
+		Hooknum: nftables.ChainHookPostrouting, Priority: Priority,
 	})
 	for i, e := range built {
 		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: e,

@@ -2,11 +2,13 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/kasmfleet/push/remote/helper/internal/nlsafe"
 
@@ -14,50 +16,34 @@ import (
 )
 
 // VLAN probes a VLAN network: a link of the same driver and mode on its
-// parent, holding v.ProbeIP, must reach the gateway, and the verify URL
-// must see an address of the agent's ip-range.
-func (p Prober) VLAN(ctx context.Context, v proto.VLANNetwork, parent string) []proto.Check {
+// parent, holding the first of addrs it can take (see ProbeAddrs), must
+// reach the gateway, and the verify URL must see an address of the
+// agent's ip-range.
+func (p Prober) VLAN(ctx context.Context, v proto.VLANNetwork, parent string, addrs []netip.Addr) []proto.Check {
 	gwCheck := proto.Check{Network: v.Name, What: fmt.Sprintf("gateway %s answers a probe on %s", v.Gateway, parent), Want: "echo reply"}
 	fail := func(err error) []proto.Check {
 		gwCheck.Error = err.Error()
 		return []proto.Check{gwCheck}
 	}
-	if v.ProbeIP == "" {
-		return fail(fmt.Errorf("the spec reserves no probe address for %s", v.Name))
+	if len(addrs) == 0 {
+		return fail(fmt.Errorf("no free address in ip-range %s for a probe of %s", v.IPRange, v.Name))
 	}
-	subnet := netip.MustParsePrefix(v.Subnet)
-	probeAddr := netip.PrefixFrom(netip.MustParseAddr(v.ProbeIP), subnet.Bits())
 	par, err := p.h().LinkByName(parent)
 	if err != nil {
 		return fail(fmt.Errorf("parent %s: %w", parent, err))
 	}
-	pr, err := newProbe(p)
+	var pr *probe
+	for _, a := range addrs {
+		if pr, err = p.vlanProbe(v, par, a); !errors.Is(err, unix.EADDRINUSE) {
+			break
+		}
+	}
 	if err != nil {
 		return fail(err)
 	}
 	defer pr.close()
-	pr.link = linkName("pp")
-	attrs := netlink.LinkAttrs{Name: pr.link, ParentIndex: par.Attrs().Index, Namespace: netlink.NsFd(int(pr.ns))}
-	var link netlink.Link
-	switch v.Driver {
-	case "ipvlan":
-		link = &netlink.IPVlan{LinkAttrs: attrs, Mode: ipvlanMode(v.Mode)}
-	default:
-		link = &netlink.Macvlan{LinkAttrs: attrs, Mode: macvlanMode(v.Mode)}
-	}
-	if err := p.h().LinkAdd(link); err != nil {
-		return fail(fmt.Errorf("create %s %s probe link on %s: %w", v.Driver, v.Mode, parent, err))
-	}
-	gw := netip.MustParseAddr(v.Gateway)
-	route := gw
-	if v.Driver == "ipvlan" && v.Mode != "l2" {
-		route = netip.Addr{} // l3 modes have no neighbours: route out of the link
-	}
-	if err := pr.configure(probeAddr, route); err != nil {
-		return fail(err)
-	}
 	checks := []proto.Check{gwCheck}
-	if err := pr.ping(ctx, gw); err != nil {
+	if err := pr.ping(ctx, netip.MustParseAddr(v.Gateway)); err != nil {
 		checks[0].Error = err.Error()
 	} else {
 		checks[0].OK, checks[0].Got = true, "echo reply"
@@ -78,6 +64,73 @@ func (p Prober) VLAN(ctx context.Context, v proto.VLANNetwork, parent string) []
 		checks = append(checks, c)
 	}
 	return checks
+}
+
+// vlanProbe makes a probe namespace with a link on par holding addr. An
+// ipvlan parent refuses an address another of its links holds (a
+// container's): the error is then EADDRINUSE and nothing is left.
+func (p Prober) vlanProbe(v proto.VLANNetwork, par netlink.Link, addr netip.Addr) (*probe, error) {
+	pr, err := newProbe(p)
+	if err != nil {
+		return nil, err
+	}
+	pr.link = linkName("pp")
+	attrs := netlink.LinkAttrs{Name: pr.link, ParentIndex: par.Attrs().Index, Namespace: netlink.NsFd(int(pr.ns))}
+	var link netlink.Link
+	switch v.Driver {
+	case "ipvlan":
+		link = &netlink.IPVlan{LinkAttrs: attrs, Mode: ipvlanMode(v.Mode)}
+	default:
+		link = &netlink.Macvlan{LinkAttrs: attrs, Mode: macvlanMode(v.Mode)}
+	}
+	if err := p.h().LinkAdd(link); err != nil {
+		pr.close()
+		return nil, fmt.Errorf("create %s %s probe link on %s: %w", v.Driver, v.Mode, par.Attrs().Name, err)
+	}
+	route := netip.MustParseAddr(v.Gateway)
+	if v.Driver == "ipvlan" && v.Mode != "l2" {
+		route = netip.Addr{} // l3 modes have no neighbours: route out of the link
+	}
+	bits := netip.MustParsePrefix(v.Subnet).Bits()
+	if err := pr.configure(netip.PrefixFrom(addr, bits), route); err != nil {
+		pr.close()
+		return nil, err
+	}
+	return pr, nil
+}
+
+// ProbeAddrs are the addresses a VLAN probe may take, best first.
+//
+// Why the probe never takes a session's address: on a network push
+// created, v.ProbeIP is reserved as a Docker auxiliary address
+// (reserved), which Docker's IPAM never hands out; it is the only one.
+// A network made by hand (adopted) has no reservation and cannot get
+// one (Docker networks cannot be edited), so the candidates are the
+// highest addresses of the agent's ip-range that no endpoint holds
+// (inUse: every container address and auxiliary address Docker's inspect
+// reports, read just before the probe) and that are not the gateway.
+// Docker's IPAM hands out the lowest free address of the range, so a
+// session starting meanwhile takes the top ones only when the range is
+// all but full. And on ipvlan, the kernel refuses an address another
+// link of the same parent holds (EADDRINUSE): if a container took the
+// candidate in between, the probe moves to the next one instead of
+// sharing it (VLAN retries).
+func ProbeAddrs(v proto.VLANNetwork, reserved bool, inUse []netip.Addr) []netip.Addr {
+	if reserved && v.ProbeIP != "" {
+		return []netip.Addr{netip.MustParseAddr(v.ProbeIP)}
+	}
+	subnet, rng := netip.MustParsePrefix(v.Subnet), netip.MustParsePrefix(v.IPRange)
+	taken := map[netip.Addr]bool{netip.MustParseAddr(v.Gateway): true, subnet.Masked().Addr(): true, lastAddr(subnet): true}
+	for _, a := range inUse {
+		taken[a] = true
+	}
+	var out []netip.Addr
+	for a := lastAddr(rng); rng.Contains(a) && len(out) < 3; a = a.Prev() {
+		if !taken[a] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Bridge describes a bridge network as Docker reports it.

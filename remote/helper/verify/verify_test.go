@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -146,18 +147,18 @@ func TestVLANProbeMacvlan(t *testing.T) {
 	v := proto.VLANNetwork{Name: "z_vlan160", Driver: "macvlan", Mode: "bridge", VID: 160,
 		Subnet: "192.0.2.128/25", Gateway: "192.0.2.129", IPRange: "192.0.2.144/28", ProbeIP: "192.0.2.158",
 		VerifyURL: "http://192.0.2.129:8080/"}
-	checks := p.VLAN(ctx, v, "tr0")
+	checks := p.VLAN(ctx, v, "tr0", ProbeAddrs(v, true, nil))
 	if len(checks) != 2 || !checks[0].OK || !checks[1].OK || checks[1].Got != "192.0.2.158" {
 		t.Fatalf("macvlan probe: %+v, want gateway and endpoint checks to pass", checks)
 	}
 
 	v.Gateway = "192.0.2.130" // nobody there
 	v.VerifyURL = ""
-	checks = p.VLAN(ctx, v, "tr0")
+	checks = p.VLAN(ctx, v, "tr0", ProbeAddrs(v, true, nil))
 	if len(checks) != 1 || checks[0].OK || !strings.Contains(checks[0].Error, "no ICMP echo reply") {
 		t.Fatalf("probe of an absent gateway: %+v, want a failed check", checks)
 	}
-	checks = p.VLAN(ctx, v, "tr0.160")
+	checks = p.VLAN(ctx, v, "tr0.160", ProbeAddrs(v, true, nil))
 	if checks[0].OK || !strings.Contains(checks[0].Error, "parent tr0.160") {
 		t.Fatalf("probe on a missing parent: %+v", checks)
 	}
@@ -194,5 +195,35 @@ func TestParseEchoed(t *testing.T) {
 	}
 	if _, err := parseEchoed("<html>"); err == nil {
 		t.Error("parseEchoed accepted html")
+	}
+}
+
+func TestProbeAddrs(t *testing.T) {
+	v := proto.VLANNetwork{Subnet: "192.0.2.0/25", Gateway: "192.0.2.1", IPRange: "192.0.2.16/28", ProbeIP: "192.0.2.30"}
+	addrs := func(ss ...string) []netip.Addr {
+		var out []netip.Addr
+		for _, s := range ss {
+			out = append(out, netip.MustParseAddr(s))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		v        proto.VLANNetwork
+		reserved bool
+		inUse    []netip.Addr
+		want     []netip.Addr
+	}{
+		{"push's network: the reserved address only", v, true, addrs("192.0.2.17"), addrs("192.0.2.30")},
+		{"hand-made: the top of the range, sessions' addresses skipped", v, false, addrs("192.0.2.17", "192.0.2.31", "192.0.2.29"),
+			addrs("192.0.2.30", "192.0.2.28", "192.0.2.27")},
+		{"hand-made, range at the top of the subnet: never its broadcast", proto.VLANNetwork{Subnet: "192.0.2.0/25", Gateway: "192.0.2.1",
+			IPRange: "192.0.2.112/28"}, false, nil, addrs("192.0.2.126", "192.0.2.125", "192.0.2.124")},
+		{"hand-made, range holding the gateway", proto.VLANNetwork{Subnet: "192.0.2.0/29", Gateway: "192.0.2.6",
+			IPRange: "192.0.2.4/30"}, false, addrs("192.0.2.5"), addrs("192.0.2.4")},
+	} {
+		if got := ProbeAddrs(tc.v, tc.reserved, tc.inUse); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
