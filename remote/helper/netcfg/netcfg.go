@@ -129,8 +129,13 @@ func (h Host) Check(f Flavor, nic string) Status {
 		return Status{Detail: "cannot tell how this host configures its network"}
 	}
 	if f == IfUpDown {
-		if adminManual(h.read(interfacesFile), nic) {
-			return Status{Persisted: true, Detail: interfacesFile + " configures " + nic + " as manual"}
+		if file, ok := h.adminManual(nic); ok {
+			// The admin's stanza does push's job (the IPVLAN procedure's
+			// "iface NIC inet manual"); a second one makes ifup fail.
+			if strings.Contains(h.read(IfUpDownFile), "iface "+nic+" ") {
+				return Status{Detail: fmt.Sprintf("%s and %s both have an iface %s stanza: ifup fails at boot", file, IfUpDownFile, nic)}
+			}
+			return Status{Persisted: true, Detail: file + " configures " + nic + " as manual"}
 		}
 		if !sourcesPushFile(h.read(interfacesFile)) {
 			return Status{Detail: interfacesFile + " does not source " + IfUpDownFile}
@@ -150,8 +155,14 @@ func (h Host) Persist(ctx context.Context, f Flavor, nic string) error {
 		return fmt.Errorf("persist trunk %s: cannot tell how this host configures its network (ifupdown, systemd-networkd, netplan or NetworkManager)", nic)
 	}
 	if f == IfUpDown {
-		if conflict := adminStanza(h.read(interfacesFile), nic); conflict != "" && !adminManual(h.read(interfacesFile), nic) {
-			return fmt.Errorf("persist trunk %s: %s already has %q; change it to \"iface %s inet manual\" or remove it", nic, interfacesFile, conflict, nic)
+		if _, ok := h.adminManual(nic); ok { // push's own file would be a duplicate
+			if err := os.Remove(h.path(IfUpDownFile)); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("persist trunk %s: remove duplicate %s: %w", nic, IfUpDownFile, err)
+			}
+			return nil
+		}
+		if file, conflict := h.adminStanza(nic); conflict != "" {
+			return fmt.Errorf("persist trunk %s: %s already has %q; change it to \"iface %s inet manual\" or remove it", nic, file, conflict, nic)
 		}
 		if err := h.ensureSource(); err != nil {
 			return err
@@ -260,32 +271,37 @@ func sourcesPushFile(interfaces string) bool {
 	return false
 }
 
-// adminStanza returns the admin's "iface NIC ..." line, if any.
-func adminStanza(interfaces, nic string) string {
-	for _, f := range lines(interfaces) {
-		if len(f) >= 2 && f[0] == "iface" && f[1] == nic {
-			return strings.Join(f, " ")
+// adminFiles are the admin's ifupdown files: interfaces and every file
+// in interfaces.d but push's.
+func (h Host) adminFiles() []string {
+	files := []string{interfacesFile}
+	more, _ := filepath.Glob(h.path("/etc/network/interfaces.d/*"))
+	for _, m := range more {
+		if rel := "/etc/network/interfaces.d/" + filepath.Base(m); rel != IfUpDownFile {
+			files = append(files, rel)
 		}
 	}
-	return ""
+	return files
 }
 
-// adminManual reports whether the admin's file brings nic up as manual
-// (both "auto" or "allow-hotplug" and "iface NIC inet manual").
-func adminManual(interfaces, nic string) bool {
-	st := strings.Fields(adminStanza(interfaces, nic))
-	if len(st) < 4 || st[3] != "manual" {
-		return false
-	}
-	for _, f := range lines(interfaces) {
-		if f[0] != "auto" && f[0] != "allow-hotplug" {
-			continue
-		}
-		for _, name := range f[1:] {
-			if name == nic {
-				return true
+// adminStanza returns the admin's "iface NIC ..." line, if any, and the
+// file that has it.
+func (h Host) adminStanza(nic string) (file, stanza string) {
+	for _, file := range h.adminFiles() {
+		for _, f := range lines(h.read(file)) {
+			if len(f) >= 2 && f[0] == "iface" && f[1] == nic {
+				return file, strings.Join(f, " ")
 			}
 		}
 	}
-	return false
+	return "", ""
+}
+
+// adminManual reports whether the admin's files configure nic as
+// "iface NIC inet manual", and in which file. Without an "auto" line
+// ifupdown leaves the NIC down at boot; push's boot unit brings it up.
+func (h Host) adminManual(nic string) (string, bool) {
+	file, stanza := h.adminStanza(nic)
+	st := strings.Fields(stanza)
+	return file, len(st) >= 4 && st[3] == "manual"
 }

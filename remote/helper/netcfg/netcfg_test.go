@@ -68,13 +68,20 @@ func TestIfUpDownPersist(t *testing.T) {
 		name       string
 		interfaces string
 		wantErr    string
-		wantAdded  bool // push appended its source line
-		wantOurs   bool // push wrote its own file
+		wantAdded  bool   // push appended its source line
+		wantOurs   bool   // push wrote its own file
+		admin      string // the admin's /etc/network/interfaces.d/trunk
+		ours       bool   // push's file is there already
 	}{
 		{name: "sources interfaces.d", interfaces: "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n", wantOurs: true},
 		{name: "source-directory", interfaces: "source-directory /etc/network/interfaces.d\n", wantOurs: true},
 		{name: "sources nothing", interfaces: "auto lo\niface lo inet loopback", wantAdded: true, wantOurs: true},
 		{name: "admin's manual stanza", interfaces: "auto eth1\niface eth1 inet manual\n"},
+		{name: "admin's manual stanza without auto", interfaces: "source /etc/network/interfaces.d/*\niface eth1 inet manual\n"},
+		{name: "admin's manual stanza in interfaces.d", interfaces: "source /etc/network/interfaces.d/*\n",
+			admin: "auto eth1\niface eth1 inet manual\n"},
+		{name: "admin's stanza and push's: a duplicate removed", interfaces: "source /etc/network/interfaces.d/*\nauto eth1\niface eth1 inet manual\n",
+			ours: true},
 		{name: "admin configures the trunk with dhcp", interfaces: "source /etc/network/interfaces.d/*\nallow-hotplug eth1\niface eth1 inet dhcp\n",
 			wantErr: `already has "iface eth1 inet dhcp"`},
 	} {
@@ -84,12 +91,31 @@ func TestIfUpDownPersist(t *testing.T) {
 			ifaces := filepath.Join(root, interfacesFile)
 			os.MkdirAll(filepath.Dir(ifaces), 0o755)
 			os.WriteFile(ifaces, []byte(tc.interfaces), 0o644)
+			os.MkdirAll(filepath.Join(root, "/etc/network/interfaces.d"), 0o755)
+			if tc.admin != "" {
+				os.WriteFile(filepath.Join(root, "/etc/network/interfaces.d/trunk"), []byte(tc.admin), 0o644)
+			}
+			if tc.ours {
+				os.WriteFile(filepath.Join(root, IfUpDownFile), Render(IfUpDown, "eth1"), 0o644)
+			}
 			before := h.Check(IfUpDown, "eth1")
-			if before.Persisted != (tc.wantErr == "" && !tc.wantOurs) {
+			if before.Persisted != (tc.wantErr == "" && !tc.wantOurs && !tc.ours) {
 				t.Fatalf("Check before persist = %+v", before)
 			}
 			if before.Persisted {
 				return // the admin's file does it; push writes nothing
+			}
+			if tc.ours {
+				if err := h.Persist(ctx, IfUpDown, "eth1"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := os.Stat(filepath.Join(root, IfUpDownFile)); !os.IsNotExist(err) {
+					t.Errorf("push's duplicate stanza is still there: %v", err)
+				}
+				if st := h.Check(IfUpDown, "eth1"); !st.Persisted {
+					t.Errorf("Check after removing the duplicate: %+v", st)
+				}
+				return
 			}
 			err := h.Persist(ctx, IfUpDown, "eth1")
 			if tc.wantErr != "" {
