@@ -53,7 +53,7 @@ func (d *decoder) block(blk *hcl.Block) {
 	r := newAttrReader(d.ctx, schema, content, &b, d.inv.Dir, &d.diags)
 	switch blk.Type {
 	case "defaults":
-		d.inv.Defaults = Defaults{Block: b, SSH: readSSH(r)}
+		d.inv.Defaults = Defaults{Block: b, SSH: readSSH(r), Adopt: r.boolean("adopt")}
 	case "vsphere":
 		d.inv.VSpheres = append(d.inv.VSpheres, &VSphere{Block: b,
 			URL: r.str("url"), Username: r.str("username"), Password: r.secret("password"),
@@ -91,7 +91,7 @@ func (d *decoder) block(blk *hcl.Block) {
 }
 
 func (d *decoder) agent(b Block, r *attrReader) *Agent {
-	a := &Agent{Block: b, Address: r.str("address"), SSH: readSSH(r), VM: r.str("vm"),
+	a := &Agent{Block: b, Address: r.str("address"), SSH: readSSH(r), Adopt: r.boolean("adopt"), VM: r.str("vm"),
 		TrunkNIC: r.str("trunk_nic"), Slot: r.integer("slot"), Serves: readServes(r)}
 	keys, ranges := r.strMap("ip_ranges")
 	for i, k := range keys {

@@ -77,6 +77,9 @@ func (b Block) KeyRange(attr, key string) hcl.Range {
 type Defaults struct {
 	Block
 	SSH SSH
+	// Adopt lets apply take over hand-made objects that match (as
+	// --adopt does); an agent's own setting wins.
+	Adopt *bool
 }
 
 // SSH is how to reach a host. Empty fields fall back to defaults, then to
@@ -197,6 +200,7 @@ type Agent struct {
 	Block
 	Address   string
 	SSH       SSH
+	Adopt     *bool
 	VM        string
 	TrunkNIC  string
 	Slot      *int

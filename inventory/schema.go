@@ -28,7 +28,7 @@ func attrs(required []string, optional ...string) *hcl.BodySchema {
 var sshAttrs = []string{"user", "port", "identity_file", "known_hosts", "become", "jump"}
 
 var blockSchemas = map[string]*hcl.BodySchema{
-	"defaults": attrs(nil, sshAttrs...),
+	"defaults": attrs(nil, append([]string{"adopt"}, sshAttrs...)...),
 	"vsphere":  attrs(nil, "url", "username", "password", "datacenter", "insecure", "thumbprint", "ca_file"),
 	"trunk":    attrs([]string{"vlans"}, "vsphere", "switch_type", "switch", "hosts", "portgroup", "nic"),
 	"vlan": attrs([]string{"id", "subnet", "gateway", "network", "per_agent"},
@@ -37,7 +37,7 @@ var blockSchemas = map[string]*hcl.BodySchema{
 		"bridge", "source_ip", "add_address", "verify_url"),
 	"bridge": attrs([]string{"network"}, "bridge", "subnet"),
 	"group":  attrs([]string{"agents"}, "vlans", "egress", "bridges"),
-	"agent": attrs([]string{"address"}, append([]string{"vm", "trunk_nic", "slot",
+	"agent": attrs([]string{"address"}, append([]string{"vm", "trunk_nic", "slot", "adopt",
 		"vlans", "egress", "bridges", "ip_ranges", "source_ips"}, sshAttrs...)...),
 	"rollout": attrs(nil, "batch", "max_failures", "pause"),
 }

@@ -27,6 +27,8 @@ type Host struct {
 	// trunk NIC is found by the MAC address vSphere reports.
 	VM        string `json:"vm,omitempty"`
 	TrunkAuto bool   `json:"trunk_auto,omitempty"`
+	// Adopt: apply takes over hand-made objects that match the spec.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // Connection is how to reach a host; empty fields are left to
@@ -50,7 +52,9 @@ func Desire(inv *inventory.Inventory) Desired {
 		}
 	}
 	for _, a := range inv.Agents {
-		d.Hosts = append(d.Hosts, host(inv.Defaults.SSH, a))
+		h := host(inv.Defaults.SSH, a)
+		h.Adopt = setting(a.Adopt, inv.Defaults.Adopt)
+		d.Hosts = append(d.Hosts, h)
 	}
 	return d
 }
@@ -77,7 +81,7 @@ func host(def inventory.SSH, a *inventory.Agent) Host {
 		})
 	}
 	for _, e := range n.Egress {
-		b := proto.BridgeNetwork{Name: e.Network, Bridge: e.Bridge, Subnet: e.Subnet.String(),
+		b := proto.BridgeNetwork{Name: e.Network, Bridge: e.Bridge, BridgeDefault: !e.Has("bridge"), Subnet: e.Subnet.String(),
 			SourceIP: e.SourceIP, VerifyURL: e.VerifyURL}
 		if e.AddAddress {
 			b.AddAddress = e.SourceIP
@@ -86,7 +90,7 @@ func host(def inventory.SSH, a *inventory.Agent) Host {
 		h.Spec.Bridges = append(h.Spec.Bridges, b)
 	}
 	for _, br := range n.Bridges {
-		b := proto.BridgeNetwork{Name: br.Network, Bridge: br.Bridge}
+		b := proto.BridgeNetwork{Name: br.Network, Bridge: br.Bridge, BridgeDefault: !br.Has("bridge")}
 		if br.Subnet.IsValid() {
 			b.Subnet = br.Subnet.String()
 		}
@@ -125,6 +129,17 @@ func vsphereSpec(inv *inventory.Inventory, t *inventory.Trunk) (proto.VSphereSpe
 		}
 	}
 	return s, true
+}
+
+// setting is an agent's boolean setting, else the default's, else false.
+func setting(agent, def *bool) bool {
+	switch {
+	case agent != nil:
+		return *agent
+	case def != nil:
+		return *def
+	}
+	return false
 }
 
 func or[T comparable](a, b T) T {

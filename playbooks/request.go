@@ -21,13 +21,16 @@ const (
 type RunOptions struct {
 	Prune  bool
 	Holder string // who holds the host lock: "user@controller"
+	// Adopt takes over matching hand-made objects on every host (as the
+	// inventory's adopt = true does on its hosts).
+	Adopt bool
 }
 
 // Request is what the helper is asked on h.
 func Request(mode Mode, h Host, o RunOptions) proto.Request {
 	spec := h.Spec
 	req := proto.Request{Version: proto.Version, Spec: &spec,
-		Options: proto.Options{Prune: o.Prune, Holder: o.Holder}}
+		Options: proto.Options{Prune: o.Prune, Holder: o.Holder, Adopt: o.Adopt || h.Adopt}}
 	// A check lists what push created that the spec no longer wants:
 	// planning with prune names those objects (and changes nothing).
 	if mode == ModeCheck {

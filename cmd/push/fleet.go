@@ -20,13 +20,13 @@ import (
 
 // fleetFlags are the flags of every command that reaches hosts.
 type fleetFlags struct {
-	asJSON, acceptNew, prune  bool
-	allowUnreachable, offline bool
-	junit, html               string
-	limit, batch, maxFail     string
-	pause                     *time.Duration // nil: the rollout block's
-	forks                     int
-	timeout                   time.Duration
+	asJSON, acceptNew, prune, adopt bool
+	allowUnreachable, offline       bool
+	junit, html                     string
+	limit, batch, maxFail           string
+	pause                           *time.Duration // nil: the rollout block's
+	forks                           int
+	timeout                         time.Duration
 }
 
 func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
@@ -42,6 +42,9 @@ func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
 	}
 	if mode == playbooks.ModePlan {
 		fs.BoolVar(&f.offline, "offline", false, "print the desired state without connecting anywhere (with --json: as JSON)")
+	}
+	if mode != playbooks.ModeCheck {
+		fs.BoolVar(&f.adopt, "adopt", false, "take over hand-made Docker networks and SNAT rules that match the inventory (as adopt = true)")
 	}
 	if mode == playbooks.ModeApply {
 		fs.BoolVar(&f.prune, "prune", false, "remove networks and rules push created that the inventory no longer wants")
@@ -71,7 +74,7 @@ func (f *fleetFlags) playbook(mode playbooks.Mode, inv *inventory.Inventory) (pl
 		return playbooks.Playbook{}, err
 	}
 	return playbooks.Playbook{Mode: mode, Trunks: want.VSphere, Hosts: hosts, Rollout: rollout,
-		Run: playbooks.RunOptions{Prune: f.prune, Holder: holder()}}, nil
+		Run: playbooks.RunOptions{Prune: f.prune, Adopt: f.adopt, Holder: holder()}}, nil
 }
 
 // runOptions turns the rollout block and flags into runner options.
