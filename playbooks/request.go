@@ -107,6 +107,18 @@ func Taken(res proto.Result) []proto.Action {
 	return out
 }
 
+// Left lists the hand-made objects an apply result left alone because it
+// was not asked to adopt them.
+func Left(res proto.Result) []proto.Action {
+	var out []proto.Action
+	for _, a := range res.Actions {
+		if a.Outcome == proto.OutcomeLeft {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func suffixed(s string) string {
 	if s = strings.TrimSpace(s); s == "" {
 		return ""

@@ -14,21 +14,24 @@ func printReport(w io.Writer, mode playbooks.Mode, rep runner.Summary) {
 	fmt.Fprintln(w)
 	unchanged := 0
 	for _, h := range rep.Hosts {
-		var acts []proto.Action
+		var acts, left []proto.Action
 		if h.Result != nil {
 			if mode == playbooks.ModeApply {
-				acts = playbooks.Taken(*h.Result)
+				acts, left = playbooks.Taken(*h.Result), playbooks.Left(*h.Result)
 			} else {
 				acts = playbooks.Pending(*h.Result)
 			}
 		}
-		if h.State == runner.StateDone && len(acts) == 0 {
+		if h.State == runner.StateDone && len(acts) == 0 && len(left) == 0 {
 			unchanged++
 			continue
 		}
 		fmt.Fprintf(w, "%s: %s\n", h.Host, hostHeadline(mode, h, len(acts)))
 		for _, a := range acts {
 			fmt.Fprintf(w, "  %s %s\n", mark(mode), a.Summary)
+		}
+		for _, a := range left {
+			fmt.Fprintf(w, "  - %s: %s\n", a.Summary, a.Error)
 		}
 		if h.Err != nil {
 			fmt.Fprintf(w, "  error: %v\n", h.Err)
