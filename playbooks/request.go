@@ -97,22 +97,16 @@ func Pending(res proto.Result) []proto.Action {
 }
 
 // Taken lists the actions an apply result took.
-func Taken(res proto.Result) []proto.Action {
-	var out []proto.Action
-	for _, a := range res.Actions {
-		if a.Outcome == proto.OutcomeDone {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func Taken(res proto.Result) []proto.Action { return withOutcome(res, proto.OutcomeDone) }
 
 // Left lists the hand-made objects an apply result left alone because it
 // was not asked to adopt them.
-func Left(res proto.Result) []proto.Action {
+func Left(res proto.Result) []proto.Action { return withOutcome(res, proto.OutcomeLeft) }
+
+func withOutcome(res proto.Result, o proto.Outcome) []proto.Action {
 	var out []proto.Action
 	for _, a := range res.Actions {
-		if a.Outcome == proto.OutcomeLeft {
+		if a.Outcome == o {
 			out = append(out, a)
 		}
 	}
