@@ -139,7 +139,7 @@ func TestRefusesNetworkWithContainers(t *testing.T) {
 		}
 	}
 	if code != proto.ExitChanges || len(others) != 1 || others[0].Target != "z_enclave_2" || others[0].Outcome != proto.OutcomeRefused ||
-		!strings.Contains(others[0].Error, "not created by push") {
+		!strings.Contains(others[0].Error, "was made by hand and differs from the spec") {
 		t.Fatalf("plan with the admin's z_enclave_2:\n%s", actionsText(res))
 	}
 }
