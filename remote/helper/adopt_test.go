@@ -60,3 +60,21 @@ func TestWithoutHandSubnets(t *testing.T) {
 		}
 	}
 }
+
+// The hand-made rule comes out only once push's table maps its subnet to
+// its address.
+func TestHolds(t *testing.T) {
+	hand := handsnat.Rule{Subnet: netip.MustParsePrefix("172.19.0.0/16"), SourceIP: netip.MustParseAddr("198.51.100.111")}
+	for _, tc := range []struct {
+		rules []proto.SNATRule
+		want  bool
+	}{
+		{[]proto.SNATRule{{Subnet: "172.19.0.0/16", Bridge: "z_custom_a", SourceIP: "198.51.100.111"}}, true},
+		{[]proto.SNATRule{{Subnet: "172.19.0.0/16", Bridge: "z_custom_a", SourceIP: "198.51.100.112"}}, false},
+		{nil, false},
+	} {
+		if got := holds(tc.rules, hand); got != tc.want {
+			t.Errorf("holds(%v) = %v, want %v", tc.rules, got, tc.want)
+		}
+	}
+}

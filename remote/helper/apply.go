@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
+	"github.com/kasmfleet/push/remote/helper/handsnat"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
 	"github.com/kasmfleet/push/remote/helper/plan"
 	"github.com/kasmfleet/push/remote/proto"
@@ -209,6 +210,8 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 		s := &steps[i]
 		switch {
 		case !isSNAT(s.Kind) || s.Outcome != proto.OutcomePending:
+		case s.Kind == proto.ActAdoptSNAT && !holds(keep, *s.Hand):
+			s.Outcome, s.Error = proto.OutcomeFailed, "push's rule for "+s.Hand.Subnet.String()+" is not in place: the hand-made rule is kept"
 		case s.Kind == proto.ActAdoptSNAT:
 			// push's rule is in its table now: the hand-made one can go.
 			if _, err := h.cfg.handsnat().Remove(ctx, *s.Hand); err != nil {
@@ -220,6 +223,17 @@ func (h *Helper) applySNAT(ctx context.Context, spec proto.HostSpec, opts proto.
 			s.Outcome = proto.OutcomeDone
 		}
 	}
+}
+
+// holds reports whether rules map the hand-made rule's subnet to its
+// address.
+func holds(rules []proto.SNATRule, h handsnat.Rule) bool {
+	for _, r := range rules {
+		if r.Subnet == h.Subnet.String() && r.SourceIP == h.SourceIP.String() {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutHandSubnets drops from rules push's new rule for a subnet a
