@@ -40,8 +40,7 @@ func (h Host) bootCopies() []bootCopy {
 				for i, line := range strings.Split(string(b), "\n") {
 					words := fields(stripComment(line))
 					if subnet, src, removable, ok := parse(words); ok {
-						rel, _ := filepath.Rel(h.Root, f)
-						out = append(out, bootCopy{BootCopy: BootCopy{File: "/" + strings.TrimPrefix(rel, "/"), Line: i + 1,
+						out = append(out, bootCopy{BootCopy: BootCopy{File: hostPath(h.Root, f), Line: i + 1,
 							Text: strings.TrimSpace(line), Removable: removable}, subnet: subnet, source: src})
 					}
 				}
@@ -109,6 +108,11 @@ func parseNftWords(w []string) (netip.Prefix, netip.Addr, bool) {
 		}
 	}
 	return s, a, s.IsValid() && a.IsValid()
+}
+
+// hostPath is file f as the host names it (Root taken off).
+func hostPath(root, f string) string {
+	return "/" + strings.TrimLeft(strings.TrimPrefix(f, root), "/")
 }
 
 func stripComment(line string) string {

@@ -100,3 +100,15 @@ func TestFirstAddr(t *testing.T) {
 		}
 	}
 }
+
+// On the real host (no Root) a boot copy names its file as it is.
+func TestHostPath(t *testing.T) {
+	for _, tc := range [][3]string{
+		{"", "/etc/rc.local", "/etc/rc.local"},
+		{"/tmp/root", "/tmp/root/etc/iptables/rules.v4", "/etc/iptables/rules.v4"},
+	} {
+		if got := hostPath(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("hostPath(%q, %q) = %q, want %q", tc[0], tc[1], got, tc[2])
+		}
+	}
+}
