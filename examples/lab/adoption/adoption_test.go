@@ -143,27 +143,29 @@ func TestMixedFleet(t *testing.T) {
 	for _, a := range []labenv.Agent{a1, a2, a3} {
 		unbuild(t, lab, a.Name)
 	}
-	sub1, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a1.Name, Slot: 0, SourceIP: a1.ExtraAddr, Enclave: true})
+	// The fleet shares one egress subnet, so the admin stated it.
+	const egress = "172.19.0.0/16"
+	sub1, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a1.Name, Slot: 0, SourceIP: a1.ExtraAddr, Enclave: true, EgressSubnet: egress})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// kasm-agent-2 sends its egress out of its LAN address by hand.
-	sub2, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a2.Name, Slot: 1, SourceIP: a2.LANAddr, Enclave: true})
+	sub2, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a2.Name, Slot: 1, SourceIP: a2.LANAddr, Enclave: true, EgressSubnet: egress})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sub1["z_custom_a"] != sub2["z_custom_a"] {
-		t.Fatalf("Docker chose %s and %s for z_custom_a: the test needs one fleet-wide subnet", sub1["z_custom_a"], sub2["z_custom_a"])
+	if sub1["z_custom_a"] != egress || sub2["z_custom_a"] != egress {
+		t.Fatalf("z_custom_a has subnets %s and %s, want %s", sub1["z_custom_a"], sub2["z_custom_a"], egress)
 	}
 	step("two agents built by hand")
-	inv := writeInventory(t, lab, invData{Adopt: true, EgressSubnet: sub1["z_custom_a"], Agents: []invAgent{
+	inv := writeInventory(t, lab, invData{Adopt: true, EgressSubnet: egress, Agents: []invAgent{
 		{Name: a1.Name, Port: port(a1), Slot: 0, SourceIP: a1.ExtraAddr},
 		{Name: a2.Name, Port: port(a2), Slot: 1, SourceIP: a2.ExtraAddr},
 		{Name: a3.Name, Port: port(a3), Slot: 2, SourceIP: a3.ExtraAddr},
 	}})
 
 	r := push(t, "plan", inv)
-	if r.code != 2 || !strings.Contains(r.out, "conflict: hand-made SNAT of "+sub2["z_custom_a"]+" to "+a2.LANAddr+", the spec says "+a2.ExtraAddr) {
+	if r.code != 2 || !strings.Contains(r.out, "conflict: hand-made SNAT of "+egress+" to "+a2.LANAddr+", the spec says "+a2.ExtraAddr) {
 		t.Fatalf("plan: exit %d, want the conflict on %s named", r.code, a2.Name)
 	}
 	r = push(t, "apply", "--json", inv)

@@ -5,6 +5,9 @@
 #   RANGE150, RANGE160  this agent's --ip-range on VLAN 150 and 160
 #   SOURCE_IP           the --to-source of the egress SNAT rule
 #   ENCLAVE             "yes" to create the enclave network too
+#   EGRESS_SUBNET       optional --subnet of z_custom_a: Docker picks the next
+#                       free pool per daemon, so a fleet whose agents must share
+#                       the inventory's subnet states it (empty: Docker picks)
 # It prints the subnet Docker chose for z_custom_a and for z_enclave_2.
 set -eu
 
@@ -26,6 +29,7 @@ docker network create -d macvlan --subnet=192.0.2.128/25 --gateway=192.0.2.129 \
 docker network create \
 	--driver bridge \
 	--attachable \
+	${EGRESS_SUBNET:+--subnet="$EGRESS_SUBNET"} \
 	--opt "com.docker.network.bridge.name"="z_custom_a" \
 	--opt "com.docker.network.bridge.enable_ip_masquerade"="false" \
 	z_custom_a >/dev/null

@@ -30,6 +30,9 @@ type Agent struct {
 	SourceIP string
 	// Enclave also creates z_enclave_2 (the enclave procedure).
 	Enclave bool
+	// EgressSubnet, when set, is z_custom_a's --subnet; empty lets Docker
+	// pick, as the procedure does (per agent, so it may differ).
+	EgressSubnet string
 }
 
 // Range150 and Range160 are the agent's --ip-range on the lab's VLANs,
@@ -44,8 +47,8 @@ func Build(ctx context.Context, lab *labenv.Lab, a Agent) (map[string]string, er
 	if a.Enclave {
 		enclave = "yes"
 	}
-	env := fmt.Sprintf("RANGE150=%s RANGE160=%s SOURCE_IP=%s ENCLAVE=%s sh -s <<'PUSH_HANDBUILT'\n%s\nPUSH_HANDBUILT\n",
-		a.Range150(), a.Range160(), a.SourceIP, enclave, buildScript)
+	env := fmt.Sprintf("RANGE150=%s RANGE160=%s SOURCE_IP=%s ENCLAVE=%s EGRESS_SUBNET=%s sh -s <<'PUSH_HANDBUILT'\n%s\nPUSH_HANDBUILT\n",
+		a.Range150(), a.Range160(), a.SourceIP, enclave, a.EgressSubnet, buildScript)
 	out, err := lab.Run(ctx, a.Name, env)
 	if err != nil {
 		return nil, fmt.Errorf("build %s by hand: %w: %s", a.Name, err, strings.TrimSpace(out))
