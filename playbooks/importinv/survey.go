@@ -101,6 +101,9 @@ func snatRules(f *proto.Facts) []snatRule {
 	for _, r := range f.SNAT {
 		add(r.Subnet, r.SourceIP)
 	}
+	for _, r := range f.HandSNAT {
+		add(r.Subnet, r.SourceIP)
+	}
 	return out
 }
 

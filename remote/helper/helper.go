@@ -157,6 +157,9 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	}
 	if verb == proto.VerbFacts {
 		res.Facts = h.facts(spec, obs)
+		if opts.Survey {
+			return h.survey(ctx, cl, obs, res.Facts)
+		}
 		if obs.DockerErr != nil && len(plan.Desired(spec, obs.Trunk.Name)) > 0 {
 			return proto.WithCode(proto.CodeDockerUnavailable, fmt.Errorf("docker: %w", obs.DockerErr))
 		}

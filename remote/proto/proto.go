@@ -39,6 +39,10 @@ type Options struct {
 	// Adopt lets apply take ownership of hand-made objects that match the
 	// spec (Docker networks, SNAT rules); without it they are left alone.
 	Adopt bool `json:"adopt,omitempty"`
+	// Survey, with facts, reports every Docker network (not only the
+	// spec's), every address, and the parent NIC of VLAN networks as the
+	// trunk: what push import writes an inventory from.
+	Survey bool `json:"survey,omitempty"`
 }
 
 // ExitCode is the helper's process exit status.
