@@ -49,6 +49,7 @@ func commands() []command {
 		{"apply", "[flags] FILE...", "converge vSphere and every host, in rolling batches", runApply},
 		{"check", "[flags] FILE...", "report drift: what no longer matches the inventory (read only)", runCheck},
 		{"plan", "[--offline] [--json] FILE...", "what apply would change, per host (--offline: the desired state)", runPlan},
+		{"import", importArgs, "write the inventory of hosts built by hand (read only)", runImport},
 		{"version", "", "print push's version", runVersion},
 	}
 }

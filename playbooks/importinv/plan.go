@@ -56,7 +56,11 @@ func plan(f Fleet) layout {
 	var all []seen
 	for i, h := range f.Hosts {
 		if h.Facts == nil {
-			l.notes = append(l.notes, fmt.Sprintf("%s (%s) was not read: %s", h.Name, h.Address, h.Err))
+			name := h.Name
+			if h.Address != h.Name {
+				name += " (" + h.Address + ")"
+			}
+			l.notes = append(l.notes, fmt.Sprintf("%s was not read: %s", name, h.Err))
 			continue
 		}
 		a := &agent{Host: h, index: i, ipRanges: map[string]netip.Prefix{}, sourceIPs: map[string]string{}}
