@@ -20,7 +20,8 @@ $(HELPERBIN)/push-helper-linux-%: $(GOFILES) go.mod go.sum
 bin/push: $(HELPERS) $(GOFILES) go.mod go.sum
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/push
 
-# The whole suite, lab included. As root, the lab's and the tests' Debian
+# The whole suite, lab included: first the fast tests under the race
+# detector, then everything. As root, the lab's and the tests' Debian
 # packages are installed when missing (examples/lab/deps.sh), the lab is
 # brought up first and removed afterwards (PUSH_LAB_KEEP=1 keeps it).
 # Not as root, tests that need root, qemu or the lab skip with a reason;
@@ -28,14 +29,18 @@ bin/push: $(HELPERS) $(GOFILES) go.mod go.sum
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 CAN_LAB := $(shell [ "$(IS_ROOT)" = yes ] && command -v qemu-system-x86_64 >/dev/null && echo yes)
 GOTEST  := $(GO) test -count=1 -timeout 50m $(TESTFLAGS) ./...
+# The fast tests once more under the race detector (cgo: needs gcc).
+GORACE  := $(GO) test -race -short -count=1 ./...
 
 test: build
 ifeq ($(IS_ROOT),yes)
 	examples/lab/deps.sh test
+	$(GORACE)
 	examples/lab/lab.sh up
 	$(GOTEST); rc=$$?; [ -n "$$PUSH_LAB_KEEP" ] || examples/lab/lab.sh down; exit $$rc
 else
 	@echo "make test: not root, so the lab tests skip (run as root to run them too)"
+	$(GORACE)
 	$(GOTEST)
 endif
 

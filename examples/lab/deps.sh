@@ -24,6 +24,7 @@ if [[ ${1:-} == test ]]; then
 		[ansible]="make bench compares push with Ansible"
 		[chromium]="the HTML drift report's screenshot test"
 		[make]="the test entry point"
+		[gcc]="the race detector (go test -race needs cgo)"
 		[git]="version stamping"
 	)
 elif [[ ${1:-} != lab ]]; then
