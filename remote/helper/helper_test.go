@@ -12,8 +12,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/kasmfleet/push/examples/lab/nstest"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
-	"github.com/kasmfleet/push/remote/helper/internal/nstest"
 	"github.com/kasmfleet/push/remote/helper/lock"
 	"github.com/kasmfleet/push/remote/helper/netcfg"
 	"github.com/kasmfleet/push/remote/proto"

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/kasmfleet/push/examples/lab/needs"
-	"github.com/kasmfleet/push/remote/helper/internal/nstest"
+	"github.com/kasmfleet/push/examples/lab/nstest"
 )
 
 // TestReadRemove writes the seed's rule with the real iptables-nft and a

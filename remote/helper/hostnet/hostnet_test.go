@@ -9,8 +9,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/kasmfleet/push/examples/lab/nstest"
 	"github.com/kasmfleet/push/remote/helper/hostnet"
-	"github.com/kasmfleet/push/remote/helper/internal/nstest"
 )
 
 func TestConnectedLink(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"github.com/google/nftables/expr"
 	"github.com/vishvananda/netns"
 
-	"github.com/kasmfleet/push/remote/helper/internal/nstest"
+	"github.com/kasmfleet/push/examples/lab/nstest"
 	"github.com/kasmfleet/push/remote/proto"
 )
 

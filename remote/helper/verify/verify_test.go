@@ -14,7 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"github.com/kasmfleet/push/remote/helper/internal/nstest"
+	"github.com/kasmfleet/push/examples/lab/nstest"
 	"github.com/kasmfleet/push/remote/helper/snat"
 	"github.com/kasmfleet/push/remote/proto"
 )

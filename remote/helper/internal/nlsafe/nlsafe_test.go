@@ -8,8 +8,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/kasmfleet/push/examples/lab/nstest"
 	"github.com/kasmfleet/push/remote/helper/internal/nlsafe"
-	"github.com/kasmfleet/push/remote/helper/internal/nstest"
 )
 
 // TestDumpsWhileLinksChurn lists links and addresses in a namespace
