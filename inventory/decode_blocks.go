@@ -87,6 +87,9 @@ func (d *decoder) block(blk *hcl.Block) {
 		d.inv.Agents = append(d.inv.Agents, d.agent(b, r))
 	case "rollout":
 		d.inv.Rollout = d.rollout(b, r)
+	case "kasm":
+		d.inv.Kasm = &Kasm{Block: b, URL: r.str("url"), Username: r.str("username"), Password: r.secret("password"),
+			APIKey: r.secret("api_key"), APIKeySecret: r.secret("api_key_secret"), CAFile: r.path("ca_file")}
 	}
 }
 
@@ -151,6 +154,15 @@ func (d *decoder) rollout(b Block, r *attrReader) Rollout {
 				fmt.Sprintf("%q is not a duration such as \"30s\" or \"2m\".", s)))
 		}
 		ro.Pause = p
+	}
+	ro.Drain, ro.Before, ro.After = r.str("drain"), r.str("before"), r.str("after")
+	if s := r.str("drain_timeout"); s != "" {
+		t, err := time.ParseDuration(s)
+		if err != nil || t <= 0 {
+			d.diags = append(d.diags, errorDiag(b.Range("drain_timeout"), "Invalid drain_timeout",
+				fmt.Sprintf("%q is not a positive duration such as \"15m\" or \"1h\".", s)))
+		}
+		ro.DrainTimeout = t
 	}
 	return ro
 }

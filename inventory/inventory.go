@@ -28,6 +28,8 @@ type Inventory struct {
 	Groups   []*Group
 	Agents   []*Agent
 	Rollout  Rollout
+	// Kasm is the Kasm deployment agents are drained through, or nil.
+	Kasm *Kasm
 }
 
 // Block is what every named block has: its name and where things are.
@@ -240,6 +242,35 @@ type Rollout struct {
 	Batches     []Batch
 	MaxFailures Batch // the run stops when more than this many hosts fail
 	Pause       time.Duration
+	// Drain is how a host whose change needs its sessions gone is
+	// drained: DrainKasm, DrainCommand or DrainNone (wait only). Unset
+	// means kasm when a kasm block exists, else none.
+	Drain string
+	// DrainTimeout bounds the wait for a drained host's sessions to end.
+	DrainTimeout time.Duration
+	// Before and After are the drain = "command" hooks, run by sh on the
+	// controller before a host is drained and after it is back.
+	Before, After string
+}
+
+// Ways to drain a host (rollout drain).
+const (
+	DrainKasm    = "kasm"
+	DrainCommand = "command"
+	DrainNone    = "none"
+)
+
+// DefaultDrainTimeout is drain_timeout when unset.
+const DefaultDrainTimeout = 30 * time.Minute
+
+// Kasm is a Kasm Workspaces deployment: its agents are push's agents of
+// the same host name.
+type Kasm struct {
+	Block
+	URL, Username        string
+	Password             Secret
+	APIKey, APIKeySecret Secret
+	CAFile               string
 }
 
 // Batch is a host count, or a percentage of the fleet when Percent is set.

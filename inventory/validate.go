@@ -44,6 +44,7 @@ func validate(inv *Inventory) hcl.Diagnostics {
 		v.group(g)
 	}
 	v.agents()
+	v.drain()
 	return v.diags
 }
 
