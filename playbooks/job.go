@@ -21,6 +21,9 @@ type Job struct {
 	Transport Transport
 	Run       RunOptions
 	Options   runner.Options
+	// Drain, in apply, drains hosts whose change needs their sessions
+	// gone; nil leaves such hosts to the helper's refusal.
+	Drain *Drain
 }
 
 // Go runs the job: every host's outcome, in the order of Hosts.
@@ -36,8 +39,16 @@ func (j Job) Go(ctx context.Context) runner.Summary {
 }
 
 // turn is one host's turn in its batch: the helper, asked once, and its
-// answer judged. (Drain and undrain, when they come, wrap the helper here.)
+// answer judged; in apply with a drain, wrapped in drain and undrain.
 func (j Job) turn(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
+	if j.Mode == ModeApply && j.Drain != nil {
+		return j.drained(ctx, h, step)
+	}
+	return j.apply(ctx, h, step)
+}
+
+// apply runs the job's mode on h once and judges the answer.
+func (j Job) apply(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
 	res, exit, err := j.Transport.Helper(ctx, h, Request(j.Mode, h, j.Run), step)
 	if err != nil {
 		return runner.Answer{}, err

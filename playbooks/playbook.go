@@ -53,6 +53,8 @@ type Playbook struct {
 	Rollout   runner.Options
 	VCenter   VSphere   // reaches vCenter
 	Transport Transport // reaches hosts
+	// Drain, in apply, drains the hosts whose change needs it (nil: none).
+	Drain *Drain
 }
 
 // Outcome is what a run did and found; each step fills its own part.
@@ -114,6 +116,6 @@ type hostsStep struct{}
 func (hostsStep) Name() string { return StepHosts }
 
 func (hostsStep) Run(ctx context.Context, p Playbook, o *Outcome) error {
-	o.Fleet = Job{Mode: p.Mode, Hosts: o.Hosts, Transport: p.Transport, Run: p.Run, Options: p.rollout()}.Go(ctx)
+	o.Fleet = Job{Mode: p.Mode, Hosts: o.Hosts, Transport: p.Transport, Run: p.Run, Options: p.rollout(), Drain: p.Drain}.Go(ctx)
 	return nil
 }

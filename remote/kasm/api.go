@@ -132,3 +132,21 @@ func (c *Client) Sessions(ctx context.Context, serverID string) ([]Session, erro
 	}
 	return on, nil
 }
+
+// Disable stops new sessions landing on the agent Kasm knows by hostname.
+func (c *Client) Disable(ctx context.Context, hostname string) error {
+	return c.setEnabledByHostname(ctx, hostname, false)
+}
+
+// Enable lets sessions land on the agent Kasm knows by hostname again.
+func (c *Client) Enable(ctx context.Context, hostname string) error {
+	return c.setEnabledByHostname(ctx, hostname, true)
+}
+
+func (c *Client) setEnabledByHostname(ctx context.Context, hostname string, enabled bool) error {
+	s, err := c.ServerByHostname(ctx, hostname)
+	if err != nil {
+		return err
+	}
+	return c.SetEnabled(ctx, s.ID, enabled)
+}

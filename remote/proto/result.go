@@ -81,6 +81,10 @@ type Action struct {
 	Actual   string `json:"actual,omitempty"`
 	// Extra marks an object push created that the spec no longer wants.
 	Extra bool `json:"extra,omitempty"`
+	// Busy names the containers (sessions) whose endpoints block this
+	// action: the host needs a drain before it can be taken. Older
+	// helpers leave it empty.
+	Busy []string `json:"busy,omitempty"`
 }
 
 // Check is one end-to-end probe made by verify.

@@ -61,6 +61,9 @@ func (p *planner) networks() {
 			Needs: needs, Network: &want}
 		s.Expected, s.Actual = networkDrift(want, got, parentMissing)
 		s.Outcome, s.Error = p.replaceRefusal(want.Name, got, diff)
+		if s.Outcome == proto.OutcomeRefused && (got.Owned() || p.opts.Adopt) {
+			s.Busy = got.Containers // a drain is all it needs
+		}
 		p.add(s)
 	}
 	if !p.opts.Prune {
@@ -81,6 +84,7 @@ func (p *planner) networks() {
 		if len(n.Containers) > 0 {
 			s.Outcome = proto.OutcomeRefused
 			s.Error = "containers attached: " + strings.Join(n.Containers, ", ")
+			s.Busy = n.Containers
 		}
 		p.add(s)
 	}

@@ -309,6 +309,9 @@ func render(steps []Step) string {
 		if len(s.Needs) > 0 {
 			fmt.Fprintf(&b, "    needs: %s\n", strings.Join(s.Needs, ", "))
 		}
+		if len(s.Busy) > 0 {
+			fmt.Fprintf(&b, "    busy (needs a drain): %s\n", strings.Join(s.Busy, ", "))
+		}
 	}
 	if b.Len() == 0 {
 		return "(no actions)\n"

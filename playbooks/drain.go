@@ -1,0 +1,141 @@
+package playbooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kasmfleet/push/remote/proto"
+	"github.com/kasmfleet/push/runner"
+)
+
+// Drainer takes a host out of its session broker's rotation (no new
+// sessions land on it) and puts it back: Kasm's API, or the rollout's
+// before/after commands.
+type Drainer interface {
+	Drain(ctx context.Context, h Host) error
+	Undrain(ctx context.Context, h Host) error
+}
+
+// Drain is how apply drains a host whose change needs its sessions gone.
+type Drain struct {
+	// Drainer is nil when push only waits for the sessions to end.
+	Drainer Drainer
+	// Timeout bounds the wait; Poll is how often the helper is asked
+	// whether sessions remain.
+	Timeout, Poll time.Duration
+}
+
+// Drain steps, as the runner's events and HostError name them.
+const (
+	StepDrain   = "drain"
+	StepWait    = "drain wait"
+	StepUndrain = "undrain"
+)
+
+// Busy lists the sessions (containers) that block a plan's actions: a
+// host with any needs a drain before apply can change it.
+func Busy(r proto.Result) []string {
+	var busy []string
+	for _, a := range r.Actions {
+		for _, c := range a.Busy {
+			if !slices.Contains(busy, c) {
+				busy = append(busy, c)
+			}
+		}
+	}
+	return busy
+}
+
+// drained is apply on a host in a drain: plan; when sessions block the
+// change, drain, wait for them to end, apply (with verify), undrain.
+// A host whose wait times out is undrained, unchanged; a host whose apply
+// fails after the drain stays drained.
+func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
+	busy, err := j.busy(ctx, h, step)
+	if err != nil || len(busy) == 0 {
+		if err != nil {
+			return runner.Answer{}, err
+		}
+		return j.apply(ctx, h, step)
+	}
+	d := j.Drain
+	step(StepDrain)
+	if d.Drainer != nil {
+		if err := d.Drainer.Drain(ctx, h); err != nil {
+			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepDrain, Err: err})
+		}
+	}
+	step(StepWait)
+	deadline := time.Now().Add(d.Timeout)
+	for {
+		select {
+		case <-ctx.Done():
+			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepWait,
+				Err: fmt.Errorf("interrupted while %d sessions remain; left unchanged: %w", len(busy), ctx.Err())})
+		case <-time.After(d.Poll):
+		}
+		if busy, err = j.busy(ctx, h, func(string) {}); err != nil {
+			return runner.Answer{}, j.undrainAfter(h, step, err)
+		}
+		if len(busy) == 0 {
+			break
+		}
+		if !time.Now().Before(deadline) {
+			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepWait,
+				Err: fmt.Errorf("drain timed out, %d sessions remain: %s; left unchanged", len(busy), strings.Join(busy, ", "))})
+		}
+	}
+	a, err := j.apply(ctx, h, step)
+	if err != nil {
+		failed := string(ModeApply)
+		if he := (*runner.HostError)(nil); errors.As(err, &he) {
+			failed, err = he.Step, he.Err
+		}
+		return a, &runner.HostError{Host: h.Name, Step: failed, Err: fmt.Errorf("%w; the host stays drained", err)}
+	}
+	if d.Drainer != nil {
+		step(StepUndrain)
+		if err := d.Drainer.Undrain(ctx, h); err != nil {
+			return a, &runner.HostError{Host: h.Name, Step: StepUndrain, Err: fmt.Errorf("applied and verified, but: %w", err)}
+		}
+	}
+	return a, nil
+}
+
+// busy asks the helper for a plan and returns the sessions blocking it,
+// or none when a drain would not be enough to let apply through (a
+// refusal for another reason): apply then reports it as it would anyway.
+func (j Job) busy(ctx context.Context, h Host, step func(string)) ([]string, error) {
+	res, _, err := j.Transport.Helper(ctx, h, Request(ModePlan, h, j.Run), step)
+	if err != nil {
+		return nil, err
+	}
+	if err := res.Err(); err != nil {
+		return nil, &runner.HostError{Host: h.Name, Step: string(ModePlan), Err: err}
+	}
+	for _, a := range res.Actions {
+		if a.Outcome == proto.OutcomeRefused && len(a.Busy) == 0 {
+			return nil, nil
+		}
+	}
+	return Busy(res), nil
+}
+
+// undrainAfter puts an unchanged host back (even when the run is being
+// interrupted) and returns cause, with the undrain's failure if any.
+func (j Job) undrainAfter(h Host, step func(string), cause error) error {
+	if j.Drain.Drainer == nil {
+		return cause
+	}
+	step(StepUndrain)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := j.Drain.Drainer.Undrain(ctx, h); err != nil {
+		return errors.Join(cause, &runner.HostError{Host: h.Name, Step: StepUndrain, Err: fmt.Errorf("left drained: %w", err)})
+	}
+	return cause
+}

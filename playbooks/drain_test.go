@@ -1,0 +1,201 @@
+package playbooks
+
+import (
+	"context"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kasmfleet/push/examples/lab/kasmdouble"
+	"github.com/kasmfleet/push/remote/kasm"
+	"github.com/kasmfleet/push/remote/proto"
+	"github.com/kasmfleet/push/runner"
+)
+
+// These tests drain through push's Kasm client against the contract
+// double (not Kasm); the helper is a table of each host's sessions.
+
+// sessionFleet answers the helper's plan and apply from each host's
+// sessions: a plan refuses the network change while sessions remain
+// (naming them as busy), an apply with sessions fails as the helper's
+// refusal would. Users log out once their agent is disabled in the double
+// (unless stuck), as they would with no new sessions coming.
+type sessionFleet struct {
+	mu        sync.Mutex
+	double    *kasmdouble.Double
+	sessions  map[string][]string
+	stuck     map[string]bool // sessions that never end
+	failApply map[string]bool
+	timeline  []string
+}
+
+func (f *sessionFleet) log(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.timeline = append(f.timeline, s)
+}
+
+func (f *sessionFleet) Helper(_ context.Context, h Host, req proto.Request, _ func(string)) (proto.Result, int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.double.Enabled(h.Name) && !f.stuck[h.Name] {
+		for _, s := range f.sessions[h.Name] {
+			f.double.EndSession(h.Name, s)
+		}
+		f.sessions[h.Name] = nil
+	}
+	busy := f.sessions[h.Name]
+	a := proto.Action{Kind: proto.ActReplaceNetwork, Target: "z_vlan150", Summary: "replace z_vlan150", Outcome: proto.OutcomePending}
+	if len(busy) > 0 {
+		a.Outcome, a.Error, a.Busy = proto.OutcomeRefused, "containers attached", busy
+	}
+	if req.Verb == proto.VerbPlan {
+		return proto.Result{Agent: h.Name, Actions: []proto.Action{a}}, proto.ExitChanges, nil
+	}
+	f.timeline = append(f.timeline, "apply "+h.Name+" with "+strings.Join(busy, ",")+" sessions")
+	if a.Outcome == proto.OutcomePending && !f.failApply[h.Name] {
+		a.Outcome = proto.OutcomeDone
+		return proto.Result{Agent: h.Name, Actions: []proto.Action{a}}, proto.ExitOK, nil
+	}
+	if a.Outcome == proto.OutcomePending {
+		a.Outcome, a.Error = proto.OutcomeFailed, "docker: boom"
+	}
+	return proto.Result{Agent: h.Name, Actions: []proto.Action{a}}, proto.ExitFailed, nil
+}
+
+// kasmDrainer drains through the Kasm client, logging to the timeline.
+type kasmDrainer struct {
+	c *kasm.Client
+	f *sessionFleet
+}
+
+func (d kasmDrainer) Drain(ctx context.Context, h Host) error {
+	d.f.log("disable " + h.Name)
+	return d.c.Disable(ctx, h.Name)
+}
+
+func (d kasmDrainer) Undrain(ctx context.Context, h Host) error {
+	d.f.log("enable " + h.Name)
+	return d.c.Enable(ctx, h.Name)
+}
+
+// drainJob plays apply over hosts (one session each, "<host>-s1"), one
+// host per batch, draining through Kasm's API in the contract double.
+func drainJob(t *testing.T, f *sessionFleet, timeout time.Duration, hosts ...string) runner.Summary {
+	t.Helper()
+	f.double = kasmdouble.Start()
+	t.Cleanup(f.double.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.double.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := kasm.New(kasm.Config{URL: f.double.URL, Username: kasmdouble.Username, Password: kasmdouble.Password, CAFile: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sessions = map[string][]string{}
+	var hs []Host
+	for _, h := range hosts {
+		f.double.AddAgent(h)
+		f.double.AddSession(h, h+"-s1", "user")
+		f.sessions[h] = []string{h + "-s1"}
+		hs = append(hs, Host{Name: h})
+	}
+	j := Job{Mode: ModeApply, Hosts: hs, Transport: f,
+		Options: runner.Options{Forks: 1, Batches: []runner.Size{{N: 1}}, MaxFailures: runner.Size{N: len(hosts)}},
+		Drain:   &Drain{Drainer: kasmDrainer{c: c, f: f}, Timeout: timeout, Poll: time.Millisecond}}
+	return j.Go(context.Background())
+}
+
+// maxDisabled replays the double's request log: the most agents disabled
+// at once.
+func maxDisabled(d *kasmdouble.Double) int {
+	disabled, most := map[string]bool{}, 0
+	for _, r := range d.Log() {
+		if r.Enabled != nil {
+			disabled[r.ServerID] = !*r.Enabled
+		}
+		n := 0
+		for _, off := range disabled {
+			if off {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// A rolling change, one host per batch: each host is disabled, changed
+// only once its sessions are gone, and enabled again before the next.
+func TestDrainRolling(t *testing.T) {
+	f := &sessionFleet{}
+	sum := drainJob(t, f, time.Hour, "a1", "a2", "a3")
+	if err := sum.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := "disable a1|apply a1 with  sessions|enable a1|disable a2|apply a2 with  sessions|enable a2|disable a3|apply a3 with  sessions|enable a3"
+	if got := strings.Join(f.timeline, "|"); got != want {
+		t.Fatalf("timeline:\n got %s\nwant %s", got, want)
+	}
+	if n := maxDisabled(f.double); n != 1 {
+		t.Fatalf("at most %d agents disabled at once; batch 1 allows 1", n)
+	}
+	for _, h := range []string{"a1", "a2", "a3"} {
+		if !f.double.Enabled(h) {
+			t.Errorf("%s ends disabled", h)
+		}
+	}
+}
+
+// A host with sessions that never end is reported, left unchanged and
+// enabled again; the others go on.
+func TestDrainTimeout(t *testing.T) {
+	f := &sessionFleet{stuck: map[string]bool{"a1": true}}
+	sum := drainJob(t, f, 0, "a1", "a2")
+	got := strings.Join(f.timeline, "|")
+	if want := "disable a1|enable a1|disable a2|apply a2 with  sessions|enable a2"; got != want {
+		t.Fatalf("timeline:\n got %s\nwant %s (a1 never applied)", got, want)
+	}
+	err := sum.Hosts[0].Err
+	if err == nil || !strings.Contains(err.Error(), "drain timed out, 1 sessions remain: a1-s1; left unchanged") {
+		t.Fatalf("a1: %v", err)
+	}
+	if !f.double.Enabled("a1") || !f.double.Enabled("a2") {
+		t.Fatal("every agent must end enabled")
+	}
+}
+
+// A host whose apply fails after the drain stays drained, and says so.
+func TestDrainApplyFailsStaysDrained(t *testing.T) {
+	f := &sessionFleet{failApply: map[string]bool{"a1": true}}
+	sum := drainJob(t, f, time.Hour, "a1")
+	err := sum.Hosts[0].Err
+	if err == nil || !strings.Contains(err.Error(), "stays drained") {
+		t.Fatalf("a1: %v; want a failure saying it stays drained", err)
+	}
+	if f.double.Enabled("a1") {
+		t.Fatal("a1 was enabled after a failed apply")
+	}
+}
+
+// A host whose change blocks on no session is not drained.
+func TestNoDrainWithoutSessions(t *testing.T) {
+	f := &sessionFleet{}
+	f.double = kasmdouble.Start()
+	t.Cleanup(f.double.Close)
+	f.double.AddAgent("a1")
+	f.sessions = map[string][]string{}
+	j := Job{Mode: ModeApply, Hosts: []Host{{Name: "a1"}}, Transport: f,
+		Drain: &Drain{Drainer: kasmDrainer{f: f}, Timeout: time.Hour, Poll: time.Millisecond}}
+	if err := j.Go(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.timeline, "|"); got != "apply a1 with  sessions" {
+		t.Fatalf("timeline %s; want the apply alone", got)
+	}
+}
