@@ -55,7 +55,7 @@ func Busy(r proto.Result) []string {
 // A host whose wait times out is undrained, unchanged; a host whose apply
 // fails after the drain stays drained.
 func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
-	busy, err := j.busy(ctx, h, step)
+	busy, err := j.busy(ctx, h)
 	if err != nil || len(busy) == 0 {
 		if err != nil {
 			return runner.Answer{}, err
@@ -78,7 +78,7 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 				Err: fmt.Errorf("interrupted while %d sessions remain; left unchanged: %w", len(busy), ctx.Err())})
 		case <-time.After(d.Poll):
 		}
-		if busy, err = j.busy(ctx, h, func(string) {}); err != nil {
+		if busy, err = j.busy(ctx, h); err != nil {
 			return runner.Answer{}, j.undrainAfter(h, step, err)
 		}
 		if len(busy) == 0 {
@@ -109,8 +109,10 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 // busy asks the helper for a plan and returns the sessions blocking it,
 // or none when a drain would not be enough to let apply through (a
 // refusal for another reason): apply then reports it as it would anyway.
-func (j Job) busy(ctx context.Context, h Host, step func(string)) ([]string, error) {
-	res, _, err := j.Transport.Helper(ctx, h, Request(ModePlan, h, j.Run), step)
+// It costs apply one more helper run per host, kept out of the progress
+// (which shows the apply as before).
+func (j Job) busy(ctx context.Context, h Host) ([]string, error) {
+	res, _, err := j.Transport.Helper(ctx, h, Request(ModePlan, h, j.Run), func(string) {})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ type fleetFlags struct {
 	junit, html                     string
 	limit, batch, maxFail           string
 	pause                           *time.Duration // nil: the rollout block's
+	drainTimeout                    *time.Duration // nil: the rollout block's
 	forks                           int
 	timeout                         time.Duration
 }
@@ -50,6 +51,14 @@ func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
 		fs.BoolVar(&f.prune, "prune", false, "remove networks and rules push created that the inventory no longer wants")
 		fs.StringVar(&f.batch, "batch", "", `batch sizes, overriding rollout: "1,5,25%"`)
 		fs.StringVar(&f.maxFail, "max-failures", "", `stop when MORE than this many hosts fail: a count or "10%"`)
+		fs.Func("drain-timeout", "longest wait for a drained host's sessions to end, overriding rollout: a `duration` such as 30m", func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err == nil && d <= 0 {
+				err = errors.New("not positive")
+			}
+			f.drainTimeout = &d
+			return err
+		})
 		fs.Func("pause", "pause between batches, overriding rollout: a `duration` such as 30s or 2m", func(s string) error {
 			d, err := time.ParseDuration(s)
 			if err == nil && d < 0 {
@@ -73,8 +82,14 @@ func (f *fleetFlags) playbook(mode playbooks.Mode, inv *inventory.Inventory) (pl
 	if err != nil {
 		return playbooks.Playbook{}, err
 	}
-	return playbooks.Playbook{Mode: mode, Trunks: want.VSphere, Hosts: hosts, Rollout: rollout,
-		Run: playbooks.RunOptions{Prune: f.prune, Adopt: f.adopt, Holder: holder()}}, nil
+	pb := playbooks.Playbook{Mode: mode, Trunks: want.VSphere, Hosts: hosts, Rollout: rollout,
+		Run: playbooks.RunOptions{Prune: f.prune, Adopt: f.adopt, Holder: holder()}}
+	if mode == playbooks.ModeApply {
+		if pb.Drain, err = drain(inv, f.drainTimeout); err != nil {
+			return playbooks.Playbook{}, err
+		}
+	}
+	return pb, nil
 }
 
 // runOptions turns the rollout block and flags into runner options.

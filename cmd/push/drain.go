@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/kasmfleet/push/inventory"
+	"github.com/kasmfleet/push/playbooks"
+	"github.com/kasmfleet/push/remote/kasm"
+)
+
+// drainPoll is how often a drained host is asked whether sessions remain.
+const drainPoll = 5 * time.Second
+
+// drain is how apply drains hosts, from the inventory (and
+// --drain-timeout): Kasm's API, the rollout's commands, or a wait only.
+func drain(inv *inventory.Inventory, timeout *time.Duration) (*playbooks.Drain, error) {
+	d := &playbooks.Drain{Timeout: inv.Rollout.DrainWait(), Poll: drainPoll}
+	if timeout != nil {
+		d.Timeout = *timeout
+	}
+	switch inv.DrainMethod() {
+	case inventory.DrainKasm:
+		k := inv.Kasm
+		c, err := kasm.New(kasm.Config{URL: k.URL, Username: k.Username, Password: kasm.Secret(k.Password.Reveal()),
+			APIKey: kasm.Secret(k.APIKey.Reveal()), APIKeySecret: kasm.Secret(k.APIKeySecret.Reveal()), CAFile: k.CAFile})
+		if err != nil {
+			return nil, err
+		}
+		d.Drainer = kasmDrainer{c}
+	case inventory.DrainCommand:
+		d.Drainer = hooks{before: inv.Rollout.Before, after: inv.Rollout.After}
+	}
+	return d, nil
+}
+
+// kasmDrainer disables and enables the Kasm agent of the host's name.
+type kasmDrainer struct{ c *kasm.Client }
+
+func (k kasmDrainer) Drain(ctx context.Context, h playbooks.Host) error {
+	return k.c.Disable(ctx, h.Name)
+}
+
+func (k kasmDrainer) Undrain(ctx context.Context, h playbooks.Host) error {
+	return k.c.Enable(ctx, h.Name)
+}
+
+// hooks runs the rollout's before and after commands with sh on the
+// controller, the host's name and address in PUSH_HOST and PUSH_ADDRESS.
+type hooks struct{ before, after string }
+
+func (k hooks) Drain(ctx context.Context, h playbooks.Host) error {
+	return runHook(ctx, "before", k.before, h)
+}
+
+func (k hooks) Undrain(ctx context.Context, h playbooks.Host) error {
+	return runHook(ctx, "after", k.after, h)
+}
+
+func runHook(ctx context.Context, name, command string, h playbooks.Host) error {
+	if command == "" {
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Env = append(os.Environ(), "PUSH_HOST="+h.Name, "PUSH_ADDRESS="+h.Conn.Address)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s command: %w: %s", name, err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}
