@@ -56,10 +56,10 @@ func Busy(r proto.Result) []string {
 // fails after the drain stays drained.
 func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
 	busy, err := j.busy(ctx, h)
-	if err != nil || len(busy) == 0 {
-		if err != nil {
-			return runner.Answer{}, err
-		}
+	if err != nil {
+		return runner.Answer{}, err
+	}
+	if len(busy) == 0 {
 		return j.apply(ctx, h, step)
 	}
 	d := j.Drain
@@ -90,20 +90,17 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 		}
 	}
 	a, err := j.apply(ctx, h, step)
-	if err != nil {
+	if err != nil && d.Drainer != nil {
 		failed := string(ModeApply)
 		if he := (*runner.HostError)(nil); errors.As(err, &he) {
 			failed, err = he.Step, he.Err
 		}
 		return a, &runner.HostError{Host: h.Name, Step: failed, Err: fmt.Errorf("%w; the host stays drained", err)}
 	}
-	if d.Drainer != nil {
-		step(StepUndrain)
-		if err := d.Drainer.Undrain(ctx, h); err != nil {
-			return a, &runner.HostError{Host: h.Name, Step: StepUndrain, Err: fmt.Errorf("applied and verified, but: %w", err)}
-		}
+	if err != nil {
+		return a, err
 	}
-	return a, nil
+	return a, j.undrainAfter(h, step, nil)
 }
 
 // busy asks the helper for a plan and returns the sessions blocking it,
@@ -127,8 +124,8 @@ func (j Job) busy(ctx context.Context, h Host) ([]string, error) {
 	return Busy(res), nil
 }
 
-// undrainAfter puts an unchanged host back (even when the run is being
-// interrupted) and returns cause, with the undrain's failure if any.
+// undrainAfter puts a host back (even when the run is being interrupted)
+// and returns cause, with the undrain's failure if any.
 func (j Job) undrainAfter(h Host, step func(string), cause error) error {
 	if j.Drain.Drainer == nil {
 		return cause
