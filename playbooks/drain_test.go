@@ -199,3 +199,21 @@ func TestNoDrainWithoutSessions(t *testing.T) {
 		t.Fatalf("timeline %s; want the apply alone", got)
 	}
 }
+
+// With drain = "none" nothing is told; a session that never ends times
+// the host out, unchanged, and nothing claims it stays drained.
+func TestWaitOnlyTimesOut(t *testing.T) {
+	f := &sessionFleet{stuck: map[string]bool{"a1": true}}
+	f.double = kasmdouble.Start()
+	t.Cleanup(f.double.Close)
+	f.double.AddAgent("a1")
+	f.sessions = map[string][]string{"a1": {"a1-s1"}}
+	j := Job{Mode: ModeApply, Hosts: []Host{{Name: "a1"}}, Transport: f, Drain: &Drain{Poll: time.Millisecond}}
+	err := j.Go(context.Background()).Hosts[0].Err
+	if err == nil || !strings.Contains(err.Error(), "drain timed out, 1 sessions remain: a1-s1; left unchanged") {
+		t.Fatalf("a1: %v", err)
+	}
+	if len(f.timeline) != 0 || len(f.double.Log()) != 0 {
+		t.Fatalf("timeline %q, %d Kasm requests; want no apply and no Kasm call", f.timeline, len(f.double.Log()))
+	}
+}
