@@ -27,6 +27,24 @@ type Drain struct {
 	// Timeout bounds the wait; Poll is how often the helper is asked
 	// whether sessions remain.
 	Timeout, Poll time.Duration
+	// Ledger, when set, remembers drained hosts across runs.
+	Ledger Ledger
+}
+
+// Ledger remembers which hosts push left drained, so that a rerun after a
+// killed controller or a failed apply finishes them and undrains them.
+type Ledger interface {
+	Drained(host string) bool
+	Mark(host string, drained bool) error
+}
+
+func (d *Drain) remembers(h Host) bool { return d.Ledger != nil && d.Ledger.Drained(h.Name) }
+
+func (d *Drain) mark(h Host, drained bool) error {
+	if d.Ledger == nil {
+		return nil
+	}
+	return d.Ledger.Mark(h.Name, drained)
 }
 
 // Drain steps, as the runner's events and HostError name them.
@@ -53,25 +71,31 @@ func Busy(r proto.Result) []string {
 // drained is apply on a host in a drain: plan; when sessions block the
 // change, drain, wait for them to end, apply (with verify), undrain.
 // A host whose wait times out is undrained, unchanged; a host whose apply
-// fails after the drain stays drained.
+// fails after the drain stays drained. A host an earlier run left drained
+// is finished and undrained.
 func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
+	d, earlier := j.Drain, j.Drain.remembers(h)
 	busy, err := j.busy(ctx, h)
 	if err != nil {
 		return runner.Answer{}, err
 	}
-	if len(busy) == 0 {
+	if len(busy) == 0 && !earlier {
 		return j.apply(ctx, h, step)
 	}
-	d := j.Drain
-	step(StepDrain)
-	if d.Drainer != nil {
+	if !earlier && d.Drainer != nil {
+		step(StepDrain)
 		if err := d.Drainer.Drain(ctx, h); err != nil {
 			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepDrain, Err: err})
 		}
+		if err := d.mark(h, true); err != nil {
+			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepDrain, Err: err})
+		}
 	}
-	step(StepWait)
+	if len(busy) > 0 {
+		step(StepWait)
+	}
 	deadline := time.Now().Add(d.Timeout)
-	for {
+	for len(busy) > 0 {
 		select {
 		case <-ctx.Done():
 			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepWait,
@@ -81,10 +105,7 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 		if busy, err = j.busy(ctx, h); err != nil {
 			return runner.Answer{}, j.undrainAfter(h, step, err)
 		}
-		if len(busy) == 0 {
-			break
-		}
-		if !time.Now().Before(deadline) {
+		if len(busy) > 0 && !time.Now().Before(deadline) {
 			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepWait,
 				Err: fmt.Errorf("drain timed out, %d sessions remain: %s; left unchanged", len(busy), strings.Join(busy, ", "))})
 		}
@@ -133,7 +154,11 @@ func (j Job) undrainAfter(h Host, step func(string), cause error) error {
 	step(StepUndrain)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := j.Drain.Drainer.Undrain(ctx, h); err != nil {
+	err := j.Drain.Drainer.Undrain(ctx, h)
+	if err == nil {
+		err = j.Drain.mark(h, false)
+	}
+	if err != nil {
 		return errors.Join(cause, &runner.HostError{Host: h.Name, Step: StepUndrain, Err: fmt.Errorf("left drained: %w", err)})
 	}
 	return cause

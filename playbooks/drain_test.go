@@ -31,6 +31,17 @@ type sessionFleet struct {
 	stuck     map[string]bool // sessions that never end
 	failApply map[string]bool
 	timeline  []string
+	ledger    ledger
+}
+
+// ledger is an in-memory playbooks.Ledger.
+type ledger map[string]bool
+
+func (l ledger) Drained(host string) bool { return l[host] }
+
+func (l ledger) Mark(host string, drained bool) error {
+	l[host] = drained
+	return nil
 }
 
 func (f *sessionFleet) log(s string) {
@@ -89,11 +100,7 @@ func drainJob(t *testing.T, f *sessionFleet, timeout time.Duration, hosts ...str
 	t.Helper()
 	f.double = kasmdouble.Start()
 	t.Cleanup(f.double.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.double.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := kasm.New(kasm.Config{URL: f.double.URL, Username: kasmdouble.Username, Password: kasmdouble.Password, CAFile: ca})
+	c, err := kasm.New(kasm.Config{URL: f.double.URL, Username: kasmdouble.Username, Password: kasmdouble.Password, CAFile: caFile(t, f.double)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +112,23 @@ func drainJob(t *testing.T, f *sessionFleet, timeout time.Duration, hosts ...str
 		f.sessions[h] = []string{h + "-s1"}
 		hs = append(hs, Host{Name: h})
 	}
-	j := Job{Mode: ModeApply, Hosts: hs, Transport: f,
-		Options: runner.Options{Forks: 1, Batches: []runner.Size{{N: 1}}, MaxFailures: runner.Size{N: len(hosts)}},
-		Drain:   &Drain{Drainer: kasmDrainer{c: c, f: f}, Timeout: timeout, Poll: time.Millisecond}}
+	d := &Drain{Drainer: kasmDrainer{c: c, f: f}, Timeout: timeout, Poll: time.Millisecond}
+	if f.ledger != nil {
+		d.Ledger = f.ledger
+	}
+	j := Job{Mode: ModeApply, Hosts: hs, Transport: f, Drain: d,
+		Options: runner.Options{Forks: 1, Batches: []runner.Size{{N: 1}}, MaxFailures: runner.Size{N: len(hosts)}}}
 	return j.Go(context.Background())
+}
+
+// caFile writes the double's CA where the client reads it.
+func caFile(t *testing.T, d *kasmdouble.Double) string {
+	t.Helper()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: d.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ca
 }
 
 // maxDisabled replays the double's request log: the most agents disabled
@@ -180,6 +200,32 @@ func TestDrainApplyFailsStaysDrained(t *testing.T) {
 	}
 	if f.double.Enabled("a1") {
 		t.Fatal("a1 was enabled after a failed apply")
+	}
+}
+
+// A rerun finishes a host an earlier run left drained, and undrains it,
+// though no session blocks it any more.
+func TestRerunUndrainsWhatWasLeft(t *testing.T) {
+	f := &sessionFleet{failApply: map[string]bool{"a1": true}, ledger: ledger{}}
+	drainJob(t, f, time.Hour, "a1")
+	if !f.ledger["a1"] {
+		t.Fatal("the ledger forgot the drained a1")
+	}
+	c, err := kasm.New(kasm.Config{URL: f.double.URL, Username: kasmdouble.Username, Password: kasmdouble.Password, CAFile: caFile(t, f.double)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.failApply, f.timeline = nil, nil
+	j := Job{Mode: ModeApply, Hosts: []Host{{Name: "a1"}}, Transport: f,
+		Drain: &Drain{Drainer: kasmDrainer{c: c, f: f}, Timeout: time.Hour, Poll: time.Millisecond, Ledger: f.ledger}}
+	if err := j.Go(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.timeline, "|"); got != "apply a1 with  sessions|enable a1" {
+		t.Fatalf("rerun timeline %s; want apply then enable, no second disable", got)
+	}
+	if !f.double.Enabled("a1") || f.ledger["a1"] {
+		t.Fatal("a1 must end enabled and forgotten")
 	}
 }
 

@@ -52,6 +52,9 @@ func playFleet(ctx context.Context, io stdio, mode playbooks.Mode, f fleetFlags,
 		fmt.Fprintf(io.err, "push: %v\n", err)
 		return exitUsage
 	}
+	if pb.Drain != nil {
+		pb.Drain.Ledger = ledger(filepath.Join(stateDir(io), "drained"))
+	}
 	log, err := logFile(io, mode)
 	if err != nil {
 		fmt.Fprintf(io.err, "push: %v\n", err)

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,6 +41,33 @@ func drain(inv *inventory.Inventory, timeout *time.Duration) (*playbooks.Drain, 
 		d.Drainer = hooks{before: inv.Rollout.Before, after: inv.Rollout.After}
 	}
 	return d, nil
+}
+
+// ledger remembers each drained host as an empty file named after it, in
+// push's state folder (drained/).
+type ledger string
+
+func (l ledger) file(host string) string { return filepath.Join(string(l), url.PathEscape(host)) }
+
+func (l ledger) Drained(host string) bool {
+	_, err := os.Stat(l.file(host))
+	return err == nil
+}
+
+func (l ledger) Mark(host string, drained bool) error {
+	if !drained {
+		if err := os.Remove(l.file(host)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("forget drained %s: %w", host, err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(string(l), 0o700); err != nil {
+		return fmt.Errorf("remember drained %s: %w", host, err)
+	}
+	if err := os.WriteFile(l.file(host), nil, 0o600); err != nil {
+		return fmt.Errorf("remember drained %s: %w", host, err)
+	}
+	return nil
 }
 
 // kasmDrainer disables and enables the Kasm agent of the host's name.

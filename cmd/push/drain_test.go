@@ -27,3 +27,25 @@ func TestHooks(t *testing.T) {
 		t.Fatalf("after: %v; want its exit status and output", err)
 	}
 }
+
+// The ledger remembers a drained host across runs (a file survives the
+// process) and forgets it once undrained; names with a slash stay one file.
+func TestLedger(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drained")
+	l := ledger(dir)
+	if l.Drained("a/1") {
+		t.Fatal("an empty ledger remembers a host")
+	}
+	if err := l.Mark("a/1", true); err != nil {
+		t.Fatal(err)
+	}
+	if !ledger(dir).Drained("a/1") || ledger(dir).Drained("a") {
+		t.Fatal("a/1 must be remembered, and only it")
+	}
+	if err := l.Mark("a/1", false); err != nil || l.Drained("a/1") {
+		t.Fatalf("forget: %v, still drained %t", err, l.Drained("a/1"))
+	}
+	if err := l.Mark("a/1", false); err != nil {
+		t.Fatalf("forgetting twice: %v", err)
+	}
+}

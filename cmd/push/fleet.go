@@ -186,12 +186,18 @@ func sshOptions(io stdio, f *fleetFlags) ssh.Options {
 }
 
 // logFile opens the run's full log under $XDG_STATE_HOME/push/logs.
-func logFile(io stdio, mode playbooks.Mode) (*os.File, error) {
+// stateDir is push's state folder: $XDG_STATE_HOME/push or
+// ~/.local/state/push.
+func stateDir(io stdio) string {
 	dir := io.getenv("XDG_STATE_HOME")
 	if dir == "" {
 		dir = filepath.Join(io.getenv("HOME"), ".local", "state")
 	}
-	dir = filepath.Join(dir, "push", "logs")
+	return filepath.Join(dir, "push")
+}
+
+func logFile(io stdio, mode playbooks.Mode) (*os.File, error) {
+	dir := filepath.Join(stateDir(io), "logs")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create log folder: %w", err)
 	}
