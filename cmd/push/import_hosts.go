@@ -41,7 +41,7 @@ func importTargets(io stdio, targets []string, sshConfigPath string) (importFlee
 			if !ok {
 				return f, fmt.Errorf("%s is not a valid inventory", t)
 			}
-			f.User, f.Port = inv.Defaults.SSH.User, inv.Defaults.SSH.Port
+			f.Defaults = inv.Defaults.SSH
 			for _, h := range playbooks.Desire(inv).Hosts {
 				add(playbooks.Host{Name: h.Name, Conn: h.Conn})
 			}

@@ -12,10 +12,9 @@ import (
 
 // Fleet is what import read.
 type Fleet struct {
-	// User and Port are the connection defaults; an agent's own are
-	// written only where they differ.
-	User string `json:"user,omitempty"`
-	Port int    `json:"port,omitempty"`
+	// Defaults are the connection defaults, written as the defaults block;
+	// an agent's own user and port are written only where they differ.
+	Defaults inventory.SSH `json:"defaults"`
 	// Hosts in the order the admin named them; an agent keeps its place.
 	Hosts   []Host   `json:"hosts"`
 	VSphere *VSphere `json:"vsphere,omitempty"` // nil: no vSphere

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/kasmfleet/push/inventory"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -21,11 +22,7 @@ func render(f Fleet, l layout) []byte {
 	for _, n := range l.notes {
 		comment(body, notePrefix+n)
 	}
-	if f.User != "" || f.Port != 0 {
-		d := newBlock(body, "defaults", nil)
-		setString(d, "user", f.User)
-		setInt(d, "port", f.Port)
-	}
+	writeDefaults(body, f.Defaults)
 	if v := f.VSphere; v != nil {
 		writeVSphere(body, *v)
 	}
@@ -82,6 +79,21 @@ func stringList(list []string) cty.Value {
 		vals[i] = cty.StringVal(s)
 	}
 	return cty.ListVal(vals)
+}
+
+func writeDefaults(body *hclwrite.Body, d inventory.SSH) {
+	if d == (inventory.SSH{}) {
+		return
+	}
+	b := newBlock(body, "defaults", nil)
+	setString(b, "user", d.User)
+	setInt(b, "port", d.Port)
+	setString(b, "identity_file", d.IdentityFile)
+	setString(b, "known_hosts", d.KnownHosts)
+	if d.Become != nil {
+		b.SetAttributeValue("become", cty.BoolVal(*d.Become))
+	}
+	setString(b, "jump", d.Jump)
 }
 
 func writeVSphere(body *hclwrite.Body, v VSphere) {
@@ -152,10 +164,10 @@ func writeServes(b *hclwrite.Body, blocks []*block) {
 func writeAgent(body *hclwrite.Body, f Fleet, l layout, a *agent) {
 	b := newBlock(body, "agent", []string{a.Name}, a.notes...)
 	setString(b, "address", a.Address)
-	if a.User != f.User {
+	if a.User != f.Defaults.User {
 		setString(b, "user", a.User)
 	}
-	if a.Port != f.Port {
+	if a.Port != f.Defaults.Port {
 		setInt(b, "port", a.Port)
 	}
 	if a.vm != "" && (l.trunk == nil || a.vm != a.Name) {
