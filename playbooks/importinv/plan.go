@@ -121,10 +121,7 @@ func chooseBlocks(all []seen, byHost map[int]*agent) []*block {
 			continue
 		}
 		if v.kind == kindBridge {
-			v.subnetOK = v.oneSubnet() && conflict(v, chosen) == ""
-			if !v.oneSubnet() {
-				v.note("its subnet differs between agents (Docker chose it on each host); left to Docker")
-			}
+			v.bridgeSubnet(chosen)
 		}
 		chosen = append(chosen, v)
 		for _, m := range v.members {
@@ -140,21 +137,41 @@ func chooseBlocks(all []seen, byHost map[int]*agent) []*block {
 
 func kindOrder(k string) int { return slices.Index([]string{kindVLAN, kindEgress, kindBridge}, k) }
 
-// conflict says why v cannot stand beside the blocks already chosen.
+// conflict says why v cannot stand beside the blocks already chosen. A
+// bridge's subnet yields instead (bridgeSubnet).
 func conflict(v *block, chosen []*block) string {
 	for _, c := range chosen {
-		switch {
-		case c.network == v.network:
+		if c.network == v.network {
 			return fmt.Sprintf("%s on %d other agent(s) has %s", c.network, len(c.members), c.describe())
-		case v.subnet.IsValid() && (v.kind != kindBridge || v.oneSubnet()) &&
-			c.subnet.IsValid() && (c.kind != kindBridge || c.subnetOK) && v.subnet.Overlaps(c.subnet):
-			if v.kind == kindBridge {
-				return "" // its subnet is left to Docker instead
-			}
-			return fmt.Sprintf("its subnet overlaps %s of network %s", c.subnet, c.network)
 		}
 	}
+	if c := overlapping(v.subnet, chosen); c != nil && v.kind != kindBridge {
+		return fmt.Sprintf("its subnet overlaps %s of network %s", c.subnet, c.network)
+	}
 	return ""
+}
+
+// bridgeSubnet writes a bridge's subnet when every agent has the same one
+// and it overlaps no subnet written before; else Docker keeps choosing.
+func (b *block) bridgeSubnet(chosen []*block) {
+	switch c := overlapping(b.subnet, chosen); {
+	case !b.oneSubnet():
+		b.note("its subnet differs between agents (Docker chose it on each host); left to Docker")
+	case c != nil:
+		b.note("its subnet %s overlaps %s of network %s; left to Docker", b.subnet, c.subnet, c.network)
+	default:
+		b.subnetOK = true
+	}
+}
+
+// overlapping is the chosen block whose written subnet overlaps p.
+func overlapping(p netip.Prefix, chosen []*block) *block {
+	for _, c := range chosen {
+		if p.IsValid() && (c.kind != kindBridge || c.subnetOK) && c.subnet.Overlaps(p) {
+			return c
+		}
+	}
+	return nil
 }
 
 func (b *block) oneSubnet() bool {

@@ -28,6 +28,11 @@ egress "z_custom_a" {
   source_ip = "198.51.100.100"
 }
 
+# push import: its subnet 172.30.0.0/16 overlaps 172.30.0.0/16 of network z_plain; left to Docker
+bridge "z_other" {
+  network = "z_other"
+}
+
 bridge "z_plain" {
   network = "z_plain"
   subnet  = "172.30.0.0/16"
@@ -62,4 +67,5 @@ agent "m3" {
   slot      = 2
   vlans     = ["z_ipv"]
   egress    = ["z_custom_a"]
+  bridges   = ["z_other"]
 }
