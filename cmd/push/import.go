@@ -24,6 +24,11 @@ func runImport(ctx context.Context, io stdio, args []string) int {
 	out := fs.String("out", "", "write the inventory to this file instead of standard output")
 	force := fs.Bool("force", false, "overwrite the --out file when it exists")
 	sshConfig := fs.String("ssh-config", "", `ssh_config file whose Host names HOSTS globs match (default ~/.ssh/config; "none": none)`)
+	var vs importVSphereFlags
+	fs.StringVar(&vs.portGroup, "portgroup", "", "also read vCenter: the distributed port group that trunks the VLANs (login from GOVC_*)")
+	fs.StringVar(&vs.dvSwitch, "switch", "", "with --portgroup: its distributed switch")
+	fs.StringVar(&vs.url, "vsphere", "", "with --portgroup: the vCenter URL (default GOVC_URL)")
+	fs.StringVar(&vs.datacenter, "datacenter", "", "with --portgroup: the datacenter (default GOVC_DATACENTER)")
 	var f fleetFlags
 	fs.BoolVar(&f.acceptNew, "accept-new-host-keys", false, "trust unknown host keys on first use and record them (changed keys are always refused)")
 	fs.IntVar(&f.forks, "forks", 20, "hosts read at once")
@@ -52,6 +57,14 @@ func runImport(ctx context.Context, io stdio, args []string) int {
 	}
 	defer transport.Close()
 	fleet.Fleet.Hosts = importinv.Survey(ctx, transport, fleet.hosts, f.forks)
+	failed := false
+	if vs.set() {
+		var err error
+		if fleet.VSphere, err = vs.observe(ctx, io, fleet.Fleet.Hosts); err != nil {
+			fmt.Fprintf(io.err, "push import: vsphere: %v; written without it\n", err)
+			failed = true
+		}
+	}
 	src := importinv.Write(fleet.Fleet)
 	if err := writeImport(io, *out, src); err != nil {
 		fmt.Fprintf(io.err, "push import: %v\n", err)
@@ -59,7 +72,7 @@ func runImport(ctx context.Context, io stdio, args []string) int {
 	}
 	unread := importinv.Unread(fleet.Fleet.Hosts)
 	fmt.Fprintf(io.err, "push import: read %d of %d hosts\n", len(fleet.hosts)-unread, len(fleet.hosts))
-	if unread > 0 {
+	if unread > 0 || failed {
 		for _, h := range fleet.Fleet.Hosts {
 			if h.Facts == nil {
 				fmt.Fprintf(io.err, "  %s: %s\n", h.Name, h.Err)

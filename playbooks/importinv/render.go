@@ -69,8 +69,10 @@ func setInt(b *hclwrite.Body, name string, v int) {
 	}
 }
 
+// setEnv writes env("VARIABLE", ""): unset, the value falls back to GOVC_*.
 func setEnv(b *hclwrite.Body, name, variable string) {
-	b.SetAttributeRaw(name, hclwrite.TokensForFunctionCall("env", hclwrite.TokensForValue(cty.StringVal(variable))))
+	b.SetAttributeRaw(name, hclwrite.TokensForFunctionCall("env",
+		hclwrite.TokensForValue(cty.StringVal(variable)), hclwrite.TokensForValue(cty.StringVal(""))))
 }
 
 func stringList(list []string) cty.Value {

@@ -7,8 +7,8 @@ defaults {
 
 vsphere "vc" {
   url        = "https://vcenter.example.com/sdk"
-  username   = env("VSPHERE_USERNAME")
-  password   = env("VSPHERE_PASSWORD")
+  username   = env("VSPHERE_USERNAME", "")
+  password   = env("VSPHERE_PASSWORD", "")
   datacenter = "DC1"
 }
 
