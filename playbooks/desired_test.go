@@ -5,16 +5,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/kasmfleet/push/inventory"
 	"github.com/kasmfleet/push/remote/proto"
 )
 
 func TestDesireStandardVSwitch(t *testing.T) {
-	inv, diags := inventory.Load(inventory.Options{LookupEnv: func(string) (string, bool) { return "", false }},
-		filepath.Join("..", "inventory", "testdata", "valid", "standard-vswitch.hcl"))
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	inv := load(t, filepath.Join("..", "inventory", "testdata", "valid", "standard-vswitch.hcl"))
 	d := Desire(inv)
 	if len(d.VSphere) != 1 {
 		t.Fatalf("vSphere specs %+v, want 1", d.VSphere)

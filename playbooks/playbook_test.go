@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kasmfleet/push/inventory"
 	"github.com/kasmfleet/push/remote/proto"
 	"github.com/kasmfleet/push/runner"
 )
@@ -67,12 +66,7 @@ func (r *recorder) Helper(_ context.Context, h Host, req proto.Request, step fun
 // its NIC named) and compares what each step asked and the outcome with
 // testdata/play/<case>.txt.
 func TestPlay(t *testing.T) {
-	inv, diags := inventory.Load(inventory.Options{LookupEnv: func(string) (string, bool) { return "x", true }},
-		filepath.Join("..", "inventory", "testdata", "valid", "everything.hcl"))
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	want := Desire(inv)
+	want := Desire(load(t, filepath.Join("..", "inventory", "testdata", "valid", "everything.hcl")))
 	macs := map[string]string{"kasm-agent-1": "00:50:56:aa:00:01", "kasm-agent-2": "00:50:56:aa:00:02"}
 	tests := []struct {
 		name  string

@@ -20,11 +20,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func TestDesireGolden(t *testing.T) {
 	for _, name := range []string{"ipvlan", "bridged-snat", "enclaves"} {
 		t.Run(name, func(t *testing.T) {
-			inv, diags := inventory.Load(inventory.Options{LookupEnv: func(string) (string, bool) { return "", false }},
-				filepath.Join("..", "examples", name, "inventory.hcl"))
-			if diags.HasErrors() {
-				t.Fatal(diags)
-			}
+			inv := load(t, filepath.Join("..", "examples", name, "inventory.hcl"))
 			got, _ := json.MarshalIndent(Desire(inv), "", "  ")
 			path := filepath.Join("testdata", name+".json")
 			if *update {
@@ -39,6 +35,17 @@ func TestDesireGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// load reads a valid inventory; every environment variable it names is
+// set, and empty.
+func load(t *testing.T, path string) *inventory.Inventory {
+	t.Helper()
+	inv, diags := inventory.Load(inventory.Options{LookupEnv: func(string) (string, bool) { return "", true }}, path)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return inv
 }
 
 func TestRequest(t *testing.T) {
