@@ -169,9 +169,9 @@ func holder() string {
 
 // warn tells the user and the log, once per host, what the host's shell
 // printed around push's commands.
-func warn(w, log io.Writer, warnings map[string]string) {
+func warn(errw, log io.Writer, warnings map[string]string) {
 	for _, host := range slices.Sorted(maps.Keys(warnings)) {
-		for _, w := range []io.Writer{w, log} {
+		for _, w := range []io.Writer{errw, log} {
 			fmt.Fprintf(w, "push: warning: %s: %s\n", host, warnings[host])
 		}
 	}
