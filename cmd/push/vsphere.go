@@ -27,7 +27,6 @@ func (v vcenter) Trunk(ctx context.Context, mode playbooks.Mode, spec proto.VSph
 	}
 	c, err := vsphere.Connect(ctx, cfg)
 	if err != nil {
-		v.show(mode, spec, nil)
 		o.Err = fmt.Errorf("vsphere %s: %w", spec.Server, err)
 		return o
 	}
@@ -38,25 +37,26 @@ func (v vcenter) Trunk(ctx context.Context, mode playbooks.Mode, spec proto.VSph
 				fmt.Fprintln(v.io.err, line)
 			}
 		})
-		v.show(mode, spec, rep.Changes)
+		v.show(mode, spec, rep.Changes, err)
 		o.Changes, o.MACs, o.Changed, o.Err = changes(rep.Changes), macs(rep.NICs), rep.Changed(), err
 		return o
 	}
 	obs, err := c.Observe(ctx, spec)
 	if err != nil {
-		v.show(mode, spec, nil)
 		o.Err = err
 		return o
 	}
 	cs := vsphere.Diff(spec, obs)
-	v.show(mode, spec, cs)
+	v.show(mode, spec, cs, nil)
 	o.Changes, o.MACs, o.Changed = changes(cs), macs(obs.AgentNICs()), len(cs) > 0
 	return o
 }
 
-// show writes a trunk's changes for a person, in apply and plan.
-func (v vcenter) show(mode playbooks.Mode, spec proto.VSphereSpec, cs []vsphere.Change) {
-	if mode != playbooks.ModeCheck {
+// show writes a trunk's changes for a person, in apply and plan. A trunk
+// that failed before any change shows nothing here: it is not "in sync",
+// and its error is told once the step ends.
+func (v vcenter) show(mode playbooks.Mode, spec proto.VSphereSpec, cs []vsphere.Change, err error) {
+	if mode != playbooks.ModeCheck && (len(cs) > 0 || err == nil) {
 		fmt.Fprintf(v.io.out, "vSphere %s, ", spec.Server)
 		vsphere.WriteChanges(v.io.out, spec.Trunk, cs)
 	}
