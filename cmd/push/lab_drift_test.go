@@ -50,6 +50,7 @@ func TestLabCheckDrift(t *testing.T) {
 	needs.NotShort(t)
 	lab := labenv.Require(t)
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	resetLab(t, lab) // whatever ran before (other tests, other inventories) leaves no objects behind
 	inv := lab.InventoryPath()
 	if r := pushLab(t, nil, nil, "apply", inv); r.code != exitOK {
 		t.Fatalf("converging apply: exit %d", r.code)
