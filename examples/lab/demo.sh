@@ -16,25 +16,7 @@ if [[ $(id -u) -ne 0 ]]; then
 	exit 1
 fi
 
-# Debian packages the lab needs, and why.
-declare -A why=(
-	[qemu-system-x86]="runs the agent and gateway VMs"
-	[qemu-utils]="qemu-img makes the VM disks"
-	[debootstrap]="builds the VMs' Debian root filesystem"
-	[e2fsprogs]="mkfs.ext4 makes the root disk image"
-	[cpio]="packs the VMs' initramfs"
-	[busybox-static]="the initramfs's shell and tools"
-	[iproute2]="creates the lab's bridges and taps"
-	[openssh-client]="ssh into the VMs to look around"
-)
-missing=()
-for p in "${!why[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-	say "installing Debian packages the lab needs:"
-	for p in "${missing[@]}"; do echo "  $p: ${why[$p]}"; done
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+"$lab/deps.sh" lab # the Debian packages the lab needs, installed when missing
 
 say "bringing the lab up (first run builds the VM image: a few minutes)"
 "$lab/lab.sh" up
