@@ -56,3 +56,16 @@ type BridgeNetwork struct {
 	AddAddress string `json:"add_address,omitempty"`
 	VerifyURL  string `json:"verify_url,omitempty"`
 }
+
+// Modes lists the modes of a VLAN network driver ("ipvlan" or
+// "macvlan"); nil for another driver. The inventory keeps its own copy
+// (it imports nothing of push's); a test of inventory pins the two.
+func Modes(driver string) []string {
+	switch driver {
+	case "ipvlan":
+		return []string{"l2", "l3", "l3s"}
+	case "macvlan":
+		return []string{"bridge", "private", "vepa", "passthru"}
+	}
+	return nil
+}

@@ -13,11 +13,6 @@ import (
 	"github.com/kasmfleet/push/remote/proto"
 )
 
-var modes = map[string][]string{
-	"ipvlan":  {"l2", "l3", "l3s"},
-	"macvlan": {"bridge", "private", "vepa", "passthru"},
-}
-
 // Validate checks a spec on its own and reports every problem at once.
 // push validates the inventory too; the helper never trusts its input.
 func Validate(s proto.HostSpec) error {
@@ -52,11 +47,11 @@ func Validate(s proto.HostSpec) error {
 		if v.Name == "" {
 			bad("vlan network with VID %d: no name", v.VID)
 		}
-		if !contains(modes[v.Driver], v.Mode) {
-			if modes[v.Driver] == nil {
+		if modes := proto.Modes(v.Driver); !contains(modes, v.Mode) {
+			if modes == nil {
 				bad("network %s: driver %q is not ipvlan or macvlan", v.Name, v.Driver)
 			} else {
-				bad("network %s: %s mode %q is not one of %s", v.Name, v.Driver, v.Mode, strings.Join(modes[v.Driver], ", "))
+				bad("network %s: %s mode %q is not one of %s", v.Name, v.Driver, v.Mode, strings.Join(modes, ", "))
 			}
 		}
 		if v.VID < 1 || v.VID > 4094 {
