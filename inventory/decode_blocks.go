@@ -90,6 +90,8 @@ func (d *decoder) block(blk *hcl.Block) {
 	case "kasm":
 		d.inv.Kasm = &Kasm{Block: b, URL: r.str("url"), Username: r.str("username"), Password: r.secret("password"),
 			APIKey: r.secret("api_key"), APIKeySecret: r.secret("api_key_secret"), CAFile: r.path("ca_file")}
+	case "workspace":
+		d.inv.Workspaces = append(d.inv.Workspaces, d.workspace(b, r))
 	}
 }
 

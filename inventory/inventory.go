@@ -30,6 +30,8 @@ type Inventory struct {
 	Rollout  Rollout
 	// Kasm is the Kasm deployment agents are drained through, or nil.
 	Kasm *Kasm
+	// Workspaces are the Kasm workspaces restricted to push's networks.
+	Workspaces []*Workspace
 }
 
 // Block is what every named block has: its name and where things are.

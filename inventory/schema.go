@@ -13,6 +13,7 @@ var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "agent", LabelNames: []string{"name"}},
 	{Type: "rollout"},
 	{Type: "kasm"},
+	{Type: "workspace", LabelNames: []string{"name"}},
 }}
 
 func attrs(required []string, optional ...string) *hcl.BodySchema {
@@ -40,6 +41,7 @@ var blockSchemas = map[string]*hcl.BodySchema{
 	"group":  attrs([]string{"agents"}, "vlans", "egress", "bridges"),
 	"agent": attrs([]string{"address"}, append([]string{"vm", "trunk_nic", "slot", "adopt",
 		"vlans", "egress", "bridges", "ip_ranges", "source_ips"}, sshAttrs...)...),
-	"rollout": attrs(nil, "batch", "max_failures", "pause", "drain", "drain_timeout", "before", "after"),
-	"kasm":    attrs([]string{"url"}, "username", "password", "api_key", "api_key_secret", "ca_file"),
+	"rollout":   attrs(nil, "batch", "max_failures", "pause", "drain", "drain_timeout", "before", "after"),
+	"kasm":      attrs([]string{"url"}, "username", "password", "api_key", "api_key_secret", "ca_file"),
+	"workspace": attrs([]string{"networks"}, "allow_network_selection"),
 }

@@ -45,6 +45,7 @@ func validate(inv *Inventory) hcl.Diagnostics {
 	}
 	v.agents()
 	v.drain()
+	v.workspaces()
 	return v.diags
 }
 
