@@ -48,6 +48,10 @@ type Double struct {
 	agents   map[string]*agent // by server_id
 	log      []Request
 	failures map[string]int // path → how many 503 answers to give first
+	// images are the workspaces (images.go), by image_id.
+	images       map[string]map[string]any
+	refuseUpdate string
+	ignoreUpdate bool
 }
 
 type agent struct {
@@ -65,6 +69,8 @@ func Start() *Double {
 	mux.HandleFunc("POST /api/admin/get_servers", d.getServers)
 	mux.HandleFunc("POST /api/admin/update_server", d.updateServer)
 	mux.HandleFunc("POST /api/public/get_kasms", d.getKasms)
+	mux.HandleFunc("POST /api/public/get_images", d.getImages)
+	mux.HandleFunc("POST /api/public/update_image", d.updateImage)
 	d.Server = httptest.NewTLSServer(mux)
 	return d
 }
