@@ -71,11 +71,11 @@ func runImport(ctx context.Context, io stdio, args []string) int {
 		return exitFailed
 	}
 	unread := importinv.Unread(fleet.Fleet.Hosts)
-	fmt.Fprintf(io.err, "push import: read %d of %d hosts\n", len(fleet.hosts)-unread, len(fleet.hosts))
+	fmt.Fprintf(io.err, "push import: read %d of %d hosts whole\n", len(fleet.hosts)-unread, len(fleet.hosts))
 	if unread > 0 || failed {
 		for _, h := range fleet.Fleet.Hosts {
-			if h.Facts == nil {
-				fmt.Fprintf(io.err, "  %s: %s\n", h.Name, h.Err)
+			if p := h.Problem(); p != "" {
+				fmt.Fprintf(io.err, "  %s: %s\n", h.Name, p)
 			}
 		}
 		return exitFailed

@@ -41,13 +41,19 @@ func (v *importVSphereFlags) observe(ctx context.Context, io stdio, hosts []impo
 	if err != nil {
 		return nil, err
 	}
-	seen := importedVSphere(obs)
+	onTrunk, err := c.PortGroupVMs(ctx, obs)
+	if err != nil {
+		return nil, err
+	}
+	seen := importedVSphere(obs, onTrunk)
 	return &seen, nil
 }
 
 // importedVSphere is what import writes of an observation: the server
-// without credentials, the port group when it trunks, the VMs found.
-func importedVSphere(obs vsphere.Observed) importinv.VSphere {
+// without credentials, the port group when it trunks, the VMs with a NIC
+// on it (matched to agents by MAC, whatever their names), then the VMs
+// named like agents.
+func importedVSphere(obs vsphere.Observed, onTrunk []vsphere.PortGroupVM) importinv.VSphere {
 	v := importinv.VSphere{Name: "vc", URL: obs.Server, Datacenter: obs.Datacenter}
 	if u, err := url.Parse(obs.Server); err == nil {
 		u.User = nil
@@ -60,8 +66,13 @@ func importedVSphere(obs vsphere.Observed) importinv.VSphere {
 		}
 		v.Trunks = append(v.Trunks, t)
 	}
+	listed := map[string]bool{}
+	for _, vm := range onTrunk {
+		v.VMs = append(v.VMs, importinv.VSphereVM{Name: vm.Name, Path: vm.Path, MACs: vm.MACs})
+		listed[vm.Name] = vm.Path == ""
+	}
 	for _, vm := range obs.VMs {
-		if vm.Missing {
+		if vm.Missing || listed[vm.VM] {
 			continue
 		}
 		seen := importinv.VSphereVM{Name: vm.VM}

@@ -65,6 +65,9 @@ func plan(f Fleet) layout {
 		}
 		a := &agent{Host: h, index: i, ipRanges: map[string]netip.Prefix{}, sourceIPs: map[string]string{}}
 		s, notes := survey(i, h)
+		if p := h.Problem(); p != "" {
+			notes = append([]string{p + "; its networks were not read, so it serves nothing here: import it again once Docker answers"}, notes...)
+		}
 		a.notes = notes
 		all = append(all, s...)
 		l.agents = append(l.agents, a)

@@ -41,13 +41,26 @@ func Survey(ctx context.Context, t playbooks.Transport, hosts []playbooks.Host, 
 	return out
 }
 
-// Unread counts the hosts that could not be read.
+// Unread counts the hosts that could not be read, or not whole (Problem).
 func Unread(hosts []Host) int {
 	n := 0
 	for _, h := range hosts {
-		if h.Facts == nil {
+		if h.Problem() != "" {
 			n++
 		}
 	}
 	return n
+}
+
+// Problem says why the host is missing from the inventory, or why its
+// networks are: the host could not be read, or its Docker did not answer.
+// "" when it was read whole.
+func (h Host) Problem() string {
+	switch {
+	case h.Facts == nil:
+		return h.Err
+	case h.Facts.Docker.Unreachable != "":
+		return "Docker did not answer: " + h.Facts.Docker.Unreachable
+	}
+	return ""
 }

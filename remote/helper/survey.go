@@ -11,14 +11,21 @@ import (
 
 // survey adds to f what push import needs besides the spec's objects:
 // every Docker network, every address, and the NIC that carries the VLAN
-// networks (the parent of NIC.ID) as the trunk. It changes nothing.
+// networks (the parent of NIC.ID) as the trunk. It changes nothing. A
+// Docker that does not answer is a fact of the host, not a failure: import
+// writes what it could read and says why the networks are missing.
 func (h *Helper) survey(ctx context.Context, cl *docker.Client, o observation, f *proto.Facts) error {
+	f.Addresses = f.Addresses[:0]
+	for _, a := range o.Addresses {
+		f.Addresses = append(f.Addresses, proto.InterfaceAddr{Interface: a.Link, Address: a.Prefix.String()})
+	}
 	if o.DockerErr != nil {
-		return proto.WithCode(proto.CodeDockerUnavailable, fmt.Errorf("docker: %w", o.DockerErr))
+		f.Docker.Unreachable = o.DockerErr.Error()
+		return nil
 	}
 	list, err := cl.Networks(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("docker: list networks: %w", err)
 	}
 	f.Docker.Networks = f.Docker.Networks[:0]
 	for _, n := range list {
@@ -34,10 +41,6 @@ func (h *Helper) survey(ctx context.Context, cl *docker.Client, o observation, f
 		if ok {
 			f.Trunk = &proto.TrunkFacts{NIC: l.Name, MAC: l.MAC, Up: l.Up}
 		}
-	}
-	f.Addresses = f.Addresses[:0]
-	for _, a := range o.Addresses {
-		f.Addresses = append(f.Addresses, proto.InterfaceAddr{Interface: a.Link, Address: a.Prefix.String()})
 	}
 	return nil
 }

@@ -39,6 +39,9 @@ type TrunkFacts struct {
 type DockerFacts struct {
 	Version  string          `json:"version,omitempty"`
 	Networks []DockerNetwork `json:"networks,omitempty"`
+	// Unreachable says why Docker did not answer a survey (push import):
+	// the host was read, its networks were not.
+	Unreachable string `json:"unreachable,omitempty"`
 }
 
 // DockerNetwork is a Docker network as the helper normalized it.

@@ -52,6 +52,7 @@ func (c *Client) observe(ctx context.Context, spec proto.VSphereSpec) (Observed,
 		return o, fmt.Errorf("datacenter %s folders: %w", o.Datacenter, inWords(err))
 	}
 	o.networkFolder = folders.NetworkFolder.Reference()
+	o.vmFolder = folders.VmFolder.Reference()
 	if o.PortGroup == nil {
 		o.Foreign, err = c.foreignNetwork(ctx, o.networkFolder, spec.PortGroup, false)
 		if err != nil {

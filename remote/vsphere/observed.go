@@ -26,6 +26,7 @@ type Observed struct {
 	Hosts    []HostState `json:"hosts,omitempty"`
 
 	networkFolder types.ManagedObjectReference // the datacenter's
+	vmFolder      types.ManagedObjectReference // the datacenter's
 }
 
 // Switch is the distributed virtual switch the trunk lives on.
