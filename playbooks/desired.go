@@ -16,6 +16,8 @@ import (
 type Desired struct {
 	VSphere []proto.VSphereSpec `json:"vsphere,omitempty"`
 	Hosts   []Host              `json:"hosts"`
+	// Workspaces are the Kasm workspaces restricted to their networks.
+	Workspaces []WorkspaceSpec `json:"workspaces,omitempty"`
 }
 
 // Host is one agent: how to reach it, and what it should look like.
@@ -56,6 +58,7 @@ func Desire(inv *inventory.Inventory) Desired {
 		h.Adopt = setting(a.Adopt, inv.Defaults.Adopt)
 		d.Hosts = append(d.Hosts, h)
 	}
+	d.Workspaces = workspaceSpecs(inv)
 	return d
 }
 

@@ -111,7 +111,7 @@ func VSphereDrift(name string, changes []VSphereChange, err error) TargetDrift {
 }
 
 // driftStep reads every target's outcome as drift: each trunk, then each
-// host in the run's order. A host that was not observed is unknown.
+// host in the run's order, then each workspace. A host that was not observed is unknown.
 type driftStep struct{}
 
 func (driftStep) Name() string { return StepDrift }
@@ -122,6 +122,9 @@ func (driftStep) Run(_ context.Context, _ Playbook, o *Outcome) error {
 	}
 	for _, h := range o.Fleet.Hosts {
 		o.Drift = append(o.Drift, resultDrift(h))
+	}
+	for _, w := range o.Workspaces {
+		o.Drift = append(o.Drift, w.Drift())
 	}
 	return nil
 }

@@ -13,9 +13,9 @@ import (
 func Steps(mode Mode) []Step {
 	switch mode {
 	case ModeCheck:
-		return []Step{vsphereStep{}, trunkMACStep{}, hostsStep{}, driftStep{}}
+		return []Step{vsphereStep{}, trunkMACStep{}, hostsStep{}, workspacesStep{}, driftStep{}}
 	default: // apply, plan
-		return []Step{vsphereStep{}, trunkMACStep{}, hostsStep{}}
+		return []Step{vsphereStep{}, trunkMACStep{}, hostsStep{}, workspacesStep{}}
 	}
 }
 
@@ -34,10 +34,11 @@ type conditional interface {
 
 // Step names, as StepError gives them.
 const (
-	StepVSphere   = "vsphere"
-	StepTrunkMACs = "trunk MACs"
-	StepHosts     = "hosts"
-	StepDrift     = "drift"
+	StepVSphere    = "vsphere"
+	StepTrunkMACs  = "trunk MACs"
+	StepHosts      = "hosts"
+	StepDrift      = "drift"
+	StepWorkspaces = "workspaces"
 )
 
 // Playbook is one apply, plan or check over a fleet: what is wanted, how
@@ -55,6 +56,10 @@ type Playbook struct {
 	Transport Transport // reaches hosts
 	// Drain, in apply, drains the hosts whose change needs it (nil: none).
 	Drain *Drain
+	// Workspaces are the Kasm workspaces to restrict to their networks
+	// (none in a run limited to some agents); Kasm reaches them.
+	Workspaces []WorkspaceSpec
+	Kasm       Kasm
 }
 
 // Outcome is what a run did and found; each step fills its own part.
@@ -63,6 +68,8 @@ type Outcome struct {
 	Hosts   []Host         // the run's hosts as asked: "auto" trunks with their MAC
 	Fleet   runner.Summary // every host's result, in order
 	Drift   []TargetDrift  // check: every target's standing
+	// Workspaces: each workspace's restriction, set or compared.
+	Workspaces []WorkspaceOutcome
 }
 
 // StepError is a step that stopped the run; no host was touched.
@@ -91,7 +98,8 @@ func (p Playbook) Play(ctx context.Context) (Outcome, error) {
 // Changed reports whether vSphere or any host has changes taken (apply)
 // or pending (plan, check).
 func (o Outcome) Changed(mode Mode) bool {
-	return slices.ContainsFunc(o.VSphere, func(t TrunkOutcome) bool { return t.Changed }) || Changed(mode, o.Fleet)
+	return slices.ContainsFunc(o.VSphere, func(t TrunkOutcome) bool { return t.Changed }) || Changed(mode, o.Fleet) ||
+		slices.ContainsFunc(o.Workspaces, func(w WorkspaceOutcome) bool { return w.Changed && (mode != ModeApply || w.Err == nil) })
 }
 
 // Batches is how many batches the hosts step will run.

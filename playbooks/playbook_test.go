@@ -143,7 +143,7 @@ func TestSteps(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%s: %s\n", m, strings.Join(names, " → "))
 	}
-	want := "apply: vsphere → trunk MACs → hosts\nplan: vsphere → trunk MACs → hosts\ncheck: vsphere → trunk MACs → hosts → drift\n"
+	want := "apply: vsphere → trunk MACs → hosts → workspaces\nplan: vsphere → trunk MACs → hosts → workspaces\ncheck: vsphere → trunk MACs → hosts → workspaces → drift\n"
 	if b.String() != want {
 		t.Errorf("steps:\n%s\nwant:\n%s", b.String(), want)
 	}
