@@ -52,6 +52,9 @@ func playFleet(ctx context.Context, io stdio, mode playbooks.Mode, f fleetFlags,
 		fmt.Fprintf(io.err, "push: %v\n", err)
 		return exitUsage
 	}
+	if f.limit != "" && len(inv.Workspaces) > 0 {
+		fmt.Fprintf(io.err, "push: --limit: the Kasm workspaces are left as they are (they need the whole fleet)\n")
+	}
 	if pb.Drain != nil {
 		pb.Drain.Ledger = ledger(filepath.Join(stateDir(io), "drained"))
 	}
@@ -98,12 +101,13 @@ func playFleet(ctx context.Context, io stdio, mode playbooks.Mode, f fleetFlags,
 // reportChanges ends apply and plan.
 func reportChanges(io stdio, f fleetFlags, mode playbooks.Mode, out playbooks.Outcome, log string) int {
 	if f.asJSON {
-		writeJSON(io.out, reportJSON(mode, out.Fleet))
+		writeJSON(io.out, reportJSON(mode, out.Fleet, out.Workspaces))
 	} else {
 		printReport(io.out, mode, out.Fleet)
+		printWorkspaces(io.out, mode, out.Workspaces)
 	}
 	switch {
-	case out.Fleet.Err() != nil:
+	case out.Fleet.Err() != nil || workspacesFailed(out.Workspaces) != "":
 		fmt.Fprintf(io.err, "push: full log: %s\n", log)
 		return exitFailed
 	case mode == playbooks.ModePlan && out.Changed(mode):

@@ -84,6 +84,9 @@ func (f *fleetFlags) playbook(mode playbooks.Mode, inv *inventory.Inventory) (pl
 	}
 	pb := playbooks.Playbook{Mode: mode, Trunks: want.VSphere, Hosts: hosts, Rollout: rollout,
 		Run: playbooks.RunOptions{Prune: f.prune, Adopt: f.adopt, Holder: holder()}}
+	if err := workspaces(inv, &pb, want.Workspaces, f.limit); err != nil {
+		return playbooks.Playbook{}, err
+	}
 	if mode == playbooks.ModeApply {
 		if pb.Drain, err = drain(inv, f.drainTimeout); err != nil {
 			return playbooks.Playbook{}, err

@@ -97,6 +97,7 @@ func printDesired(w io.Writer, d playbooks.Desired) {
 		}
 		fmt.Fprintln(w)
 	}
+	printDesiredWorkspaces(w, d.Workspaces)
 }
 
 func egressText(b proto.BridgeNetwork) string {

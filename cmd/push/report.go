@@ -81,7 +81,7 @@ func mark(mode playbooks.Mode) string {
 }
 
 // reportJSON is the versioned JSON summary of a run.
-func reportJSON(mode playbooks.Mode, rep runner.Summary) any {
+func reportJSON(mode playbooks.Mode, rep runner.Summary, ws []playbooks.WorkspaceOutcome) any {
 	type host struct {
 		Name   string        `json:"name"`
 		State  string        `json:"state"`
@@ -94,7 +94,9 @@ func reportJSON(mode playbooks.Mode, rep runner.Summary) any {
 		Mode    string `json:"mode"`
 		Stopped string `json:"stopped,omitempty"`
 		Hosts   []host `json:"hosts"`
-	}{Version: jsonVersion, Mode: string(mode), Stopped: rep.Stopped}
+		// Workspaces are the Kasm workspaces' restrictions.
+		Workspaces []workspaceJSON `json:"workspaces,omitempty"`
+	}{Version: jsonVersion, Mode: string(mode), Stopped: rep.Stopped, Workspaces: workspacesJSON(mode, ws)}
 	for _, h := range rep.Hosts {
 		j := host{Name: h.Host, State: string(h.State), Exit: h.Exit, Result: h.Result}
 		if h.Err != nil {

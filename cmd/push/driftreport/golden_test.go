@@ -39,7 +39,7 @@ func fixture(t *testing.T, name string) Report {
 	return Report{Version: SchemaVersion, Generated: generated, Inventory: in.Inventory, Targets: in.Targets}
 }
 
-var fixtures = []string{"in-sync", "drift", "unknown", "vsphere", "mixed"}
+var fixtures = []string{"in-sync", "drift", "unknown", "vsphere", "mixed", "workspaces"}
 
 // formats are the writers under golden test, by file suffix.
 var formats = []struct {

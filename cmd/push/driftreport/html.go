@@ -157,8 +157,11 @@ func newHTMLTarget(i int, t playbooks.TargetDrift) htmlTarget {
 }
 
 func kindLabel(kind string) string {
-	if kind == KindVSphere {
+	switch kind {
+	case KindVSphere:
 		return "vSphere trunk"
+	case KindWorkspace:
+		return "Kasm workspace"
 	}
 	return kind
 }

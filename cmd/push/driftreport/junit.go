@@ -109,6 +109,8 @@ func suiteName(kind string) string {
 		return "push check: hosts"
 	case KindVSphere:
 		return "push check: vSphere trunks"
+	case KindWorkspace:
+		return "push check: Kasm workspaces"
 	}
 	return "push check: " + kind
 }

@@ -14,8 +14,9 @@ const SchemaVersion = 1
 
 // Target kinds.
 const (
-	KindHost    = "host"
-	KindVSphere = "vsphere"
+	KindHost      = "host"
+	KindVSphere   = "vsphere"
+	KindWorkspace = "workspace" // a Kasm workspace's network restriction
 )
 
 // Report is the outcome of one `push check`.
@@ -111,6 +112,8 @@ func Components(kind string) []string {
 		return []string{"8021q", "trunk NIC", "Docker network", "SNAT", "source address", "boot persistence"}
 	case KindVSphere:
 		return []string{"port group", "VM NIC"}
+	case KindWorkspace:
+		return []string{"restriction", "enabled agents"}
 	}
 	return nil
 }
