@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/kasmfleet/push/remote/helper"
 )
@@ -17,7 +18,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	cfg := helper.Config{Version: version}
+	cfg := helper.Config{Version: version, Clock: time.Now}
 	if os.Getenv("PUSH_HELPER_TRACE") == "1" {
 		cfg.Trace = os.Stderr // a line per apply step and per change sent to Docker
 	}

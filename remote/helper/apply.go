@@ -30,6 +30,7 @@ func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Opti
 				s.Outcome, s.Error = proto.OutcomeSkipped, "not attempted: "+ctx.Err().Error()
 			} else {
 				h.trace("start %s %s", s.Kind, s.Target)
+				began := h.started()
 				if isSNAT(s.Kind) { // one table for all SNAT steps, at the first
 					h.applySNAT(ctx, spec, opts, steps, cl)
 				} else if err := h.take(ctx, spec, *s, cl); err != nil {
@@ -37,6 +38,7 @@ func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Opti
 				} else {
 					s.Outcome = proto.OutcomeDone
 				}
+				s.MS = h.since(began)
 				h.trace("end %s %s %s", s.Kind, s.Target, s.Outcome)
 			}
 		}

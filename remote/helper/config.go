@@ -46,6 +46,10 @@ type Config struct {
 	// Trace, when set, gets a line as each apply step starts and ends
 	// and as each change request reaches Docker (PUSH_HELPER_TRACE=1).
 	Trace io.Writer
+	// Clock, when set, times the run: the result then says how long each
+	// phase and each action took (push-helper sets it; tests leave it nil
+	// so that results stay the same from run to run).
+	Clock func() time.Time
 	// SettleTimeout bounds the wait for Docker to finish work it is
 	// still doing for an earlier, killed run (default 60s).
 	SettleTimeout time.Duration

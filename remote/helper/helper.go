@@ -148,13 +148,16 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	if h.cfg.Trace != nil {
 		cl.Sent = func(method, path string) { h.trace("docker %s %s sent", method, path) }
 	}
+	watch := h.stopwatch(res)
 	if verb == proto.VerbVerify {
+		defer watch.lap("verify")
 		return h.verify(ctx, spec, cl, res)
 	}
 	obs, err := h.observe(ctx, spec, cl, verb == proto.VerbFacts)
 	if err != nil {
 		return err
 	}
+	watch.lap("observe")
 	if verb == proto.VerbFacts {
 		res.Facts = h.facts(spec, obs)
 		if opts.Survey {
@@ -185,12 +188,15 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	}
 	h.apply(ctx, spec, opts, steps, cl)
 	res.Actions = actions(steps)
+	watch.lap("apply")
 	after, err := h.observe(ctx, spec, cl, false)
 	if err != nil {
 		return fmt.Errorf("read back after apply: %w", err)
 	}
 	res.Facts = h.facts(spec, after)
+	watch.lap("read back")
 	if opts.Verify {
+		defer watch.lap("verify")
 		return h.verify(ctx, spec, cl, res)
 	}
 	return nil

@@ -17,6 +17,16 @@ type Result struct {
 	// helper can tell, says what kind of failure it is.
 	Error string    `json:"error,omitempty"`
 	Code  ErrorCode `json:"code,omitempty"`
+	// Phases say how long each part of the run took on the host, in
+	// order (observe, apply, read back, verify). Older helpers leave it
+	// empty.
+	Phases []Phase `json:"phases,omitempty"`
+}
+
+// Phase is one timed part of a helper run.
+type Phase struct {
+	Name string `json:"name"`
+	MS   int64  `json:"ms"`
 }
 
 // Build identifies a helper binary.
@@ -85,6 +95,8 @@ type Action struct {
 	// action: the host needs a drain before it can be taken. Older
 	// helpers leave it empty.
 	Busy []string `json:"busy,omitempty"`
+	// MS is how long apply took over this action, in milliseconds.
+	MS int64 `json:"ms,omitempty"`
 }
 
 // Check is one end-to-end probe made by verify.
