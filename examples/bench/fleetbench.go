@@ -262,6 +262,7 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 		}
 		return nil
 	})
+	steps = append(steps, b.importSteps(ctx, f, hostsFile, add)...)
 	if n <= b.ansibleMax {
 		steps = append(steps,
 			func() error { return f.forEach(ctx, f.reset) },

@@ -5,11 +5,13 @@
 //
 //	bench [run] [-n 10,100,300] [-lab auto|yes|no] [-out bench-results]
 //	bench rss [-n 100] [-spew 10]   push's memory with hosts that send endless output
+//	bench import-ratio [-n 100]     push import against a no-change check (also part of run)
 //
 // The other verbs are its children, each measured as its own process:
 //
 //	bench push -hosts FILE -mode apply|check [-forks N] [-cpuprofile FILE]
 //	bench floor -hosts FILE [-forks N]
+//	bench import -hosts FILE -out FILE [-forks N]
 //	bench wrap -out FILE -- PROGRAM ARGS...
 package main
 
@@ -71,6 +73,16 @@ func dispatch(ctx context.Context, args []string) error {
 			return err
 		}
 		return pushChild(ctx, *hosts, *mode, *forks, *profile)
+	case "import-ratio":
+		return importRatio(ctx, fs, args)
+	case "import":
+		hosts := fs.String("hosts", "", "hosts JSON")
+		out := fs.String("out", "", "the written inventory")
+		forks := fs.Int("forks", 100, "hosts at once")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return importChild(ctx, *hosts, *out, *forks)
 	case "floor":
 		hosts := fs.String("hosts", "", "hosts JSON")
 		forks := fs.Int("forks", 100, "hosts at once")
