@@ -6,6 +6,7 @@
 package playbooks
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kasmfleet/push/inventory"
@@ -131,7 +132,26 @@ func vsphereSpec(inv *inventory.Inventory, t *inventory.Trunk) (proto.VSphereSpe
 			s.VMs = append(s.VMs, proto.TrunkVM{Agent: a.Name, VM: a.VM})
 		}
 	}
+	s.Macvlan = macvlanNetworks(inv, t)
 	return s, true
+}
+
+// macvlanNetworks names the macvlan networks that agents on trunk t
+// serve, sorted: the port group must pass their containers' MACs.
+func macvlanNetworks(inv *inventory.Inventory, t *inventory.Trunk) []string {
+	var out []string
+	for _, a := range inv.Agents {
+		if a.Networks.Trunk != t {
+			continue
+		}
+		for _, v := range a.Networks.VLANs {
+			if v.Driver == "macvlan" && !slices.Contains(out, v.Network) {
+				out = append(out, v.Network)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // setting is an agent's boolean setting, else the default's, else false.

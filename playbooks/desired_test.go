@@ -29,3 +29,16 @@ func TestDesireStandardVSwitch(t *testing.T) {
 		}
 	}
 }
+
+// A trunk's vSphere spec names the macvlan networks its agents serve (the
+// port group must pass their MACs); a trunk without macvlan names none.
+func TestDesireMacvlanTrunk(t *testing.T) {
+	inv := load(t, filepath.Join("..", "inventory", "testdata", "invalid", "macvlan-standard-vswitch.hcl"))
+	if got := Desire(inv).VSphere[0].Macvlan; !slices.Equal(got, []string{"z_vlan150"}) {
+		t.Errorf("Macvlan %q, want [z_vlan150]", got)
+	}
+	inv = load(t, filepath.Join("..", "inventory", "testdata", "valid", "standard-vswitch.hcl"))
+	if got := Desire(inv).VSphere[0].Macvlan; got != nil {
+		t.Errorf("an ipvlan trunk asks for a MAC policy for %q", got)
+	}
+}

@@ -22,6 +22,12 @@ type VSphereSpec struct {
 	VLANs []Range   `json:"vlans"`
 	Ports int       `json:"ports,omitempty"` // 0: vSphere's default, elastic
 	VMs   []TrunkVM `json:"vms"`
+	// Macvlan names the trunk's macvlan networks (Docker network names,
+	// sorted). When there is one, the port group must pass frames whose
+	// MAC is a container's, not the VM NIC's: MAC learning on a
+	// distributed switch that has it, else the security policy
+	// (promiscuous mode, MAC changes, forged transmits).
+	Macvlan []string `json:"macvlan,omitempty"`
 }
 
 // Switch types of a VSphereSpec.

@@ -13,14 +13,22 @@ import (
 
 // applyPortGroup creates or reconfigures the trunk port group, per ch.
 func (c *Client) applyPortGroup(ctx context.Context, spec proto.VSphereSpec, obs Observed, ch *Change, em *emitter) error {
-	want := wantSettings(spec)
+	want := wantSettings(spec, obs.Switch)
+	setting := &types.VMwareDVSPortSetting{
+		Vlan: &types.VmwareDistributedVirtualSwitchTrunkVlanSpec{VlanId: numericRanges(want.ranges)},
+	}
+	var cur MACPolicy
+	if obs.PortGroup != nil {
+		cur = obs.PortGroup.MAC
+	}
+	// Sent with every create and reconfigure of a macvlan trunk, also
+	// when only the VLANs drifted: vcsim replaces the whole setting.
+	setMAC(setting, want.mac, cur)
 	cfg := types.DVPortgroupConfigSpec{
-		Name:       spec.PortGroup,
-		Type:       want.binding,
-		AutoExpand: types.NewBool(want.autoExpand),
-		DefaultPortConfig: &types.VMwareDVSPortSetting{
-			Vlan: &types.VmwareDistributedVirtualSwitchTrunkVlanSpec{VlanId: numericRanges(want.ranges)},
-		},
+		Name:              spec.PortGroup,
+		Type:              want.binding,
+		AutoExpand:        types.NewBool(want.autoExpand),
+		DefaultPortConfig: setting,
 	}
 	var (
 		task *object.Task

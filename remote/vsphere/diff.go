@@ -67,7 +67,7 @@ func Diff(spec proto.VSphereSpec, o Observed) []Change {
 	var out []Change
 	usable := true // the port group is, or will be, the trunk
 	pgObj := "port group " + spec.PortGroup
-	want := wantSettings(spec)
+	want := wantSettings(spec, o.Switch)
 	switch pg := o.PortGroup; {
 	case pg == nil && o.Foreign != "":
 		usable = false
@@ -247,10 +247,11 @@ type settings struct {
 	binding    string
 	numPorts   int // 0 with autoExpand: any
 	autoExpand bool
+	mac        macNeed
 }
 
-func wantSettings(spec proto.VSphereSpec) settings {
-	s := settings{ranges: NormalizeRanges(spec.VLANs), binding: bindingStatic}
+func wantSettings(spec proto.VSphereSpec, sw Switch) settings {
+	s := settings{ranges: NormalizeRanges(spec.VLANs), binding: bindingStatic, mac: wantMAC(spec, sw)}
 	if spec.Ports > 0 {
 		s.numPorts = spec.Ports
 	} else {
@@ -260,7 +261,11 @@ func wantSettings(spec proto.VSphereSpec) settings {
 }
 
 func (s settings) String() string {
-	return fmt.Sprintf("VLAN trunk %s; %s; %s", FormatRanges(s.ranges), bindingWords(s.binding), portWords(s.numPorts, s.autoExpand))
+	words := fmt.Sprintf("VLAN trunk %s; %s; %s", FormatRanges(s.ranges), bindingWords(s.binding), portWords(s.numPorts, s.autoExpand))
+	if s.mac != macNone {
+		words += "; " + s.mac.String()
+	}
+	return words
 }
 
 // differences lists each attribute of pg that differs from s, as the
@@ -281,6 +286,10 @@ func (s settings) differences(pg *PortGroup) (want, got []string) {
 	if !portsOK {
 		want = append(want, portWords(s.numPorts, s.autoExpand))
 		got = append(got, portWords(pg.NumPorts, pg.AutoExpand))
+	}
+	if !s.mac.allows(pg.MAC) {
+		want = append(want, s.mac.String())
+		got = append(got, s.mac.describe(pg.MAC))
 	}
 	return want, got
 }

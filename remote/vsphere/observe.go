@@ -107,10 +107,14 @@ func (c *Client) observeSwitch(ctx context.Context, finder *find.Finder, pc *pro
 		return Switch{}, fmt.Errorf("distributed switch %q in datacenter %s: %w (it is a %s)", name, dc, ErrNotFound, r.Type)
 	}
 	var s mo.DistributedVirtualSwitch
-	if err := pc.RetrieveOne(ctx, r, []string{"name", "uuid"}, &s); err != nil {
+	if err := pc.RetrieveOne(ctx, r, []string{"name", "uuid", "summary.productInfo"}, &s); err != nil {
 		return Switch{}, fmt.Errorf("read distributed switch %q: %w", name, inWords(err))
 	}
-	return Switch{Name: unescape(s.Name), UUID: s.Uuid, Ref: r}, nil
+	sw := Switch{Name: unescape(s.Name), UUID: s.Uuid, Ref: r}
+	if s.Summary.ProductInfo != nil {
+		sw.Version = s.Summary.ProductInfo.Version
+	}
+	return sw, nil
 }
 
 // observePortGroup finds the switch's port group called name; nil when
@@ -158,6 +162,7 @@ func portGroupOf(pg mo.DistributedVirtualPortgroup) *PortGroup {
 	if !ok || setting == nil {
 		return p
 	}
+	p.MAC = macPolicyOf(setting)
 	switch v := setting.Vlan.(type) {
 	case *types.VmwareDistributedVirtualSwitchTrunkVlanSpec:
 		p.VLANMode = VLANTrunk

@@ -31,9 +31,12 @@ type Observed struct {
 
 // Switch is the distributed virtual switch the trunk lives on.
 type Switch struct {
-	Name string                       `json:"name"`
-	UUID string                       `json:"uuid"`
-	Ref  types.ManagedObjectReference `json:"-"`
+	Name string `json:"name"`
+	UUID string `json:"uuid"`
+	// Version is the switch's product version ("7.0.3"); MAC learning
+	// needs 6.6.0 or later.
+	Version string                       `json:"version,omitempty"`
+	Ref     types.ManagedObjectReference `json:"-"`
 }
 
 // VLAN modes of a port group.
@@ -57,6 +60,8 @@ type PortGroup struct {
 	Binding    string `json:"binding"`
 	NumPorts   int    `json:"num_ports"`
 	AutoExpand bool   `json:"auto_expand"` // elastic port allocation
+	// MAC is how the port group treats frames of other MACs (macvlan).
+	MAC MACPolicy `json:"mac"`
 
 	Ref           types.ManagedObjectReference `json:"-"`
 	ConfigVersion string                       `json:"-"`

@@ -42,6 +42,8 @@ type HostPortGroup struct {
 	Name    string `json:"name"`
 	VSwitch string `json:"vswitch"`
 	VLANID  int    `json:"vlan_id"` // 0: none; 4095: all, tagged by the guest
+	// MAC is the port group's effective security policy (macvlan).
+	MAC MACPolicy `json:"mac"`
 	// Spec is the port group as read, so that an update keeps its policy.
 	Spec types.HostPortGroupSpec `json:"-"`
 }
@@ -235,7 +237,8 @@ func (c *Client) observeHosts(ctx context.Context, pc *property.Collector, names
 		}
 		for _, pg := range info.Portgroup {
 			if pg.Spec.Name == pgName {
-				st.PortGroup = &HostPortGroup{Name: pg.Spec.Name, VSwitch: pg.Spec.VswitchName, VLANID: int(pg.Spec.VlanId), Spec: pg.Spec}
+				st.PortGroup = &HostPortGroup{Name: pg.Spec.Name, VSwitch: pg.Spec.VswitchName, VLANID: int(pg.Spec.VlanId),
+					MAC: hostMACPolicy(pg), Spec: pg.Spec}
 				break
 			}
 		}
@@ -291,6 +294,7 @@ func hostChange(spec proto.VSphereSpec, h HostState) (*Change, bool) {
 		return &Change{Kind: k, Object: object, Host: h.Name, Expected: expected, Actual: actual, Action: action, Outcome: o}
 	}
 	pg := h.PortGroup
+	mac := wantMAC(spec, Switch{})
 	switch {
 	case h.Missing:
 		return ch(KindMissingHost, "host "+h.Name, "ESXi host "+h.Name+", connected", h.Problem,
@@ -309,16 +313,31 @@ func hostChange(spec proto.VSphereSpec, h HostState) (*Change, bool) {
 			fmt.Sprintf("none: create vSwitch %s on host %s with the uplinks that carry the VLANs, or name the host's vSwitch in the trunk's switch", spec.Switch, h.Name),
 			proto.OutcomeRefused), false
 	case pg == nil:
-		return ch(KindCreatePortGroup, obj, want, "missing",
-			fmt.Sprintf("create port group %s on vSwitch %s of host %s: VLAN %d (all VLANs; a standard port group cannot trunk only %s)",
-				spec.PortGroup, spec.Switch, h.Name, vlanAll, FormatRanges(NormalizeRanges(spec.VLANs))),
-			proto.OutcomePending), true
-	case pg.VLANID != vlanAll:
-		return ch(KindUpdatePortGroup, obj, want, fmt.Sprintf("%s on vSwitch %s", hostVLANWords(pg.VLANID), pg.VSwitch),
-			fmt.Sprintf("set port group %s on host %s to VLAN %d (all VLANs)", spec.PortGroup, h.Name, vlanAll),
-			proto.OutcomePending), true
+		action := fmt.Sprintf("create port group %s on vSwitch %s of host %s: VLAN %d (all VLANs; a standard port group cannot trunk only %s)",
+			spec.PortGroup, spec.Switch, h.Name, vlanAll, FormatRanges(NormalizeRanges(spec.VLANs)))
+		if mac != macNone {
+			want += "; " + mac.String()
+			action += "; " + mac.String()
+		}
+		return ch(KindCreatePortGroup, obj, want, "missing", action, proto.OutcomePending), true
 	}
-	return nil, true
+	var exp, act, do []string
+	if pg.VLANID != vlanAll {
+		exp = append(exp, want)
+		act = append(act, fmt.Sprintf("%s on vSwitch %s", hostVLANWords(pg.VLANID), pg.VSwitch))
+		do = append(do, fmt.Sprintf("VLAN %d (all VLANs)", vlanAll))
+	}
+	if !mac.allows(pg.MAC) {
+		exp = append(exp, mac.String())
+		act = append(act, mac.describe(pg.MAC))
+		do = append(do, mac.String())
+	}
+	if len(exp) == 0 {
+		return nil, true
+	}
+	return ch(KindUpdatePortGroup, obj, strings.Join(exp, "; "), strings.Join(act, "; "),
+		fmt.Sprintf("set port group %s on host %s to %s", spec.PortGroup, h.Name, strings.Join(do, "; ")),
+		proto.OutcomePending), true
 }
 
 func hostVLANWords(id int) string {
@@ -370,12 +389,20 @@ func (c *Client) applyHostPortGroup(ctx context.Context, spec proto.VSphereSpec,
 	ns := object.NewHostNetworkSystem(c.vc, h.NetworkSystem)
 	var err error
 	what := "create it"
+	macvlan := wantMAC(spec, Switch{}) != macNone
 	if ch.Kind == KindCreatePortGroup {
-		err = ns.AddPortGroup(ctx, types.HostPortGroupSpec{Name: spec.PortGroup, VlanId: vlanAll, VswitchName: spec.Switch})
+		s := types.HostPortGroupSpec{Name: spec.PortGroup, VlanId: vlanAll, VswitchName: spec.Switch}
+		if macvlan {
+			s.Policy.Security = hostSecurity()
+		}
+		err = ns.AddPortGroup(ctx, s)
 	} else {
 		what = "reconfigure it"
 		s := h.PortGroup.Spec
 		s.VlanId = vlanAll
+		if macvlan && !macSecurity.allows(h.PortGroup.MAC) {
+			s.Policy.Security = hostSecurity()
+		}
 		err = ns.UpdatePortGroup(ctx, spec.PortGroup, s)
 	}
 	if err != nil {
