@@ -15,8 +15,12 @@ import (
 
 func runImportCLI(t *testing.T, home string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runImportEnv(t, map[string]string{"HOME": home}, args...)
+}
+
+func runImportEnv(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	env := map[string]string{"HOME": home}
 	io := stdio{in: strings.NewReader(""), out: &out, err: &errb,
 		getenv:    func(k string) string { return env[k] },
 		lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
@@ -91,5 +95,30 @@ func TestImportGlobMatchesNothing(t *testing.T) {
 	code, _, stderr := runImportCLI(t, t.TempDir(), "--ssh-config", "none", "kasm-*")
 	if code != exitUsage || !strings.Contains(stderr, `no Host in ssh_config matches "kasm-*"`) {
 		t.Errorf("exit code %d, stderr %q", code, stderr)
+	}
+}
+
+// TestImportForce: --force replaces an existing output file; the hosts an
+// ssh_config Host name (not a glob) stands for are read at its HostName.
+func TestImportForce(t *testing.T) {
+	home := t.TempDir()
+	cfg := "Host web1\n  HostName 127.0.0.1\n  Port " + strconv.Itoa(closedPort(t)) + "\n"
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "config"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "fleet.hcl")
+	if err := os.WriteFile(out, []byte("# mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runImportCLI(t, home, "--force", "--out", out, "web1")
+	src, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != exitFailed || !strings.Contains(string(src), "# push import: web1 (127.0.0.1) was not read:") || strings.Contains(string(src), "# mine") {
+		t.Errorf("exit %d (want 1), stderr %q, file:\n%s", code, stderr, src)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
 	"github.com/kasmfleet/push/inventory"
 )
 
@@ -36,6 +38,9 @@ func TestGolden(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("inventory differs from %s (go test -update rewrites it):\n%s", golden, got)
+			}
+			if f := hclwrite.Format(got); !bytes.Equal(f, got) {
+				t.Errorf("not formatted as hclwrite formats it:\n%s", f)
 			}
 			assertValid(t, got)
 		})
