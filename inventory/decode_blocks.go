@@ -97,7 +97,7 @@ func (d *decoder) block(blk *hcl.Block) {
 
 func (d *decoder) agent(b Block, r *attrReader) *Agent {
 	a := &Agent{Block: b, Address: r.str("address"), SSH: readSSH(r), Adopt: r.boolean("adopt"), VM: r.str("vm"),
-		TrunkNIC: r.str("trunk_nic"), Slot: r.integer("slot"), Serves: readServes(r)}
+		BareMetal: deref(r.boolean("bare_metal")), TrunkNIC: r.str("trunk_nic"), Slot: r.integer("slot"), Serves: readServes(r)}
 	keys, ranges := r.strMap("ip_ranges")
 	for i, k := range keys {
 		p, err := parsePrefix(ranges[k])

@@ -202,10 +202,14 @@ type Serves struct {
 // Agent is one Docker host running a Kasm agent.
 type Agent struct {
 	Block
-	Address   string
-	SSH       SSH
-	Adopt     *bool
-	VM        string
+	Address string
+	SSH     SSH
+	Adopt   *bool
+	VM      string
+	// BareMetal: the agent is no VM in the trunk's vCenter (a physical
+	// server, or a VM of another hypervisor). vSphere is skipped for it;
+	// its trunk NIC is cabled by hand and must be named.
+	BareMetal bool
 	TrunkNIC  string
 	Slot      *int
 	Serves    Serves

@@ -39,7 +39,7 @@ var blockSchemas = map[string]*hcl.BodySchema{
 		"bridge", "source_ip", "add_address", "verify_url"),
 	"bridge": attrs([]string{"network"}, "bridge", "subnet"),
 	"group":  attrs([]string{"agents"}, "vlans", "egress", "bridges"),
-	"agent": attrs([]string{"address"}, append([]string{"vm", "trunk_nic", "slot", "adopt",
+	"agent": attrs([]string{"address"}, append([]string{"vm", "bare_metal", "trunk_nic", "slot", "adopt",
 		"vlans", "egress", "bridges", "ip_ranges", "source_ips"}, sshAttrs...)...),
 	"rollout":   attrs(nil, "batch", "max_failures", "pause", "drain", "drain_timeout", "before", "after"),
 	"kasm":      attrs([]string{"url"}, "username", "password", "api_key", "api_key_secret", "ca_file"),

@@ -127,12 +127,20 @@ func (v *validator) agentTrunk(a *Agent, t *Trunk) {
 	if ownNIC {
 		v.trunkNIC(a.Range("trunk_nic"), a.TrunkNIC)
 	}
-	if t != nil && t.VSphere != "" && a.VM == "" {
+	if t != nil && t.VSphere != "" && a.VM == "" && !a.BareMetal {
 		a.VM = a.Name
 	}
-	if ownNIC && a.TrunkNIC == "auto" && (t == nil || !t.withVSphere()) {
+	switch {
+	case a.TrunkNIC != "auto":
+	case ownNIC && (t == nil || !t.withVSphere()):
 		v.errorf(a.Range("trunk_nic"), "Trunk NIC cannot be found automatically",
 			"trunk_nic = \"auto\" finds the NIC by the MAC address vSphere gives it, but agent %q's trunk has no vsphere.", a.Name)
+	case ownNIC && a.BareMetal:
+		v.errorf(a.Range("trunk_nic"), "Trunk NIC cannot be found automatically",
+			"trunk_nic = \"auto\" finds the NIC by the MAC address vSphere gives the agent's VM, but agent %q is bare metal (no VM): name its trunk NIC, e.g. trunk_nic = \"eno2\".", a.Name)
+	case a.BareMetal && t != nil && t.withVSphere() && !a.unreadable("trunk_nic"):
+		v.errorf(a.Range("bare_metal"), "Trunk NIC cannot be found automatically",
+			"Agent %q is bare metal (no VM), so vSphere cannot tell its trunk NIC, and trunk %q's nic is \"auto\": set trunk_nic here, e.g. trunk_nic = \"eno2\".", a.Name, t.Name)
 	}
 }
 

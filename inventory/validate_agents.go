@@ -74,6 +74,11 @@ func (v *validator) sharedHosts() {
 		} else {
 			endpoints[ep] = a
 		}
+		if a.BareMetal && a.Has("vm") {
+			v.errorf(a.Range("vm"), "Bare-metal agent with a VM",
+				"Agent %q is bare_metal = true and names vm %q; a bare-metal agent has no VM. Remove one of the two.", a.Name, a.VM)
+			continue
+		}
 		if first, dup := vms[a.VM]; dup && a.VM != "" {
 			rng := a.NameRange
 			if a.Has("vm") {

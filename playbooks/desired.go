@@ -30,6 +30,9 @@ type Host struct {
 	// trunk NIC is found by the MAC address vSphere reports.
 	VM        string `json:"vm,omitempty"`
 	TrunkAuto bool   `json:"trunk_auto,omitempty"`
+	// BareMetal: the host is on a vSphere trunk but is no VM (bare_metal
+	// = true); the vSphere step leaves it out.
+	BareMetal bool `json:"bare_metal,omitempty"`
 	// Adopt: apply takes over hand-made objects that match the spec.
 	Adopt bool `json:"adopt,omitempty"`
 }
@@ -68,6 +71,7 @@ func host(def inventory.SSH, a *inventory.Agent) Host {
 	n := a.Networks
 	if n.Trunk != nil && n.Trunk.VSphere != "" {
 		h.VM = a.VM
+		h.BareMetal = a.BareMetal
 	}
 	if len(n.VLANs) > 0 {
 		h.Spec.Trunk = &proto.Trunk{}

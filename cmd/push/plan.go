@@ -82,6 +82,9 @@ func printDesired(w io.Writer, d playbooks.Desired) {
 			if h.TrunkAuto {
 				nic = "found by the MAC address vSphere gives VM " + h.VM
 			}
+			if h.BareMetal {
+				nic += " (bare metal: no VM, vSphere leaves this host out)"
+			}
 			fmt.Fprintf(w, "  8021q: loaded now and at boot\n")
 			fmt.Fprintf(w, "  trunk NIC %s: up, no address, kept so across reboots\n", nic)
 		}

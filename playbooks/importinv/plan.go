@@ -43,6 +43,7 @@ type agent struct {
 	index     int // in Fleet.Hosts
 	nic       string
 	vm        string
+	bareMetal bool // on the vSphere trunk, but no VM in vCenter is this agent
 	slot      *int
 	blocks    []*block // served; those of its group are not written here
 	group     *group

@@ -175,6 +175,9 @@ func writeAgent(body *hclwrite.Body, f Fleet, l layout, a *agent) {
 	if a.vm != "" && (l.trunk == nil || a.vm != a.Name) {
 		setString(b, "vm", a.vm)
 	}
+	if a.bareMetal {
+		b.SetAttributeValue("bare_metal", cty.True)
+	}
 	if a.nic != "" && (l.trunk == nil || a.nic != l.nic) {
 		setString(b, "trunk_nic", a.nic)
 	}

@@ -7,7 +7,8 @@ import (
 
 // vsphere picks the port group that trunks every VLAN the agents serve,
 // the NIC they share, and each agent's VM: the one holding the trunk
-// NIC's MAC address, else the one named like the agent.
+// NIC's MAC address, else the one named like the agent. An agent on the
+// trunk with neither is bare metal.
 func (l *layout) vsphere(f Fleet) {
 	nics := map[string]bool{}
 	var vids []int
@@ -40,6 +41,10 @@ func (l *layout) vsphere(f Fleet) {
 	}
 	for _, a := range l.agents {
 		a.vm = findVM(f.VSphere.VMs, a)
+		if a.vm == "" && l.trunk != nil && a.nic != "" {
+			a.bareMetal = true
+			a.notes = append(a.notes, "no VM in vCenter has this agent's trunk MAC address or its name: written as bare_metal (vSphere leaves it out); if it is a VM, write its vm instead")
+		}
 	}
 }
 
