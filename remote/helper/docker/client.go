@@ -1,20 +1,18 @@
 package docker
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kasmfleet/push/remote/helper/internal/http1"
 )
 
 // DefaultSocket is where dockerd listens.
@@ -26,7 +24,7 @@ var ErrNotFound = errors.New("no such network")
 // Client is a small Docker Engine API client: just the calls push needs,
 // over the unix socket, with no docker CLI.
 type Client struct {
-	http       *http.Client
+	socket     string
 	apiVersion string // path prefix "/v1.41", set by Negotiate
 	// Sent, when set, is called once a request that changes something
 	// has been written to the daemon (tracing, and tests that interrupt
@@ -36,19 +34,15 @@ type Client struct {
 
 // NewClient returns a client for the daemon listening on socket.
 func NewClient(socket string) *Client {
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		},
-		MaxIdleConns:    2,
-		IdleConnTimeout: 5 * time.Second,
-	}
-	return &Client{http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+	return &Client{socket: socket}
 }
 
-// Close releases idle connections.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+// Close releases what the client holds: nothing, since every request
+// has its own connection (a unix socket's connect costs microseconds).
+func (c *Client) Close() {}
+
+// requestTimeout bounds one request to the daemon.
+const requestTimeout = 60 * time.Second
 
 // Version is what the daemon says about itself.
 type Version struct {
@@ -81,7 +75,7 @@ func parseVersion(s string) (int, int) {
 // daemon's version rather than a fixed one.
 func (c *Client) Negotiate(ctx context.Context) (Version, error) {
 	var v Version
-	if err := c.do(ctx, http.MethodGet, "/version", nil, &v); err != nil {
+	if err := c.do(ctx, "GET", "/version", nil, &v); err != nil {
 		return Version{}, fmt.Errorf("docker version: %w", err)
 	}
 	if v.APIVersion == "" {
@@ -143,7 +137,7 @@ func (a apiNetwork) network() Network {
 // one network for those.
 func (c *Client) Networks(ctx context.Context) ([]Network, error) {
 	var list []apiNetwork
-	if err := c.do(ctx, http.MethodGet, c.apiVersion+"/networks", nil, &list); err != nil {
+	if err := c.do(ctx, "GET", c.apiVersion+"/networks", nil, &list); err != nil {
 		return nil, fmt.Errorf("list docker networks: %w", err)
 	}
 	out := make([]Network, 0, len(list))
@@ -157,7 +151,7 @@ func (c *Client) Networks(ctx context.Context) ([]Network, error) {
 // Inspect returns one network, with its attached containers.
 func (c *Client) Inspect(ctx context.Context, idOrName string) (Network, error) {
 	var a apiNetwork
-	if err := c.do(ctx, http.MethodGet, c.apiVersion+"/networks/"+url.PathEscape(idOrName), nil, &a); err != nil {
+	if err := c.do(ctx, "GET", c.apiVersion+"/networks/"+url.PathEscape(idOrName), nil, &a); err != nil {
 		return Network{}, fmt.Errorf("inspect docker network %s: %w", idOrName, err)
 	}
 	return a.network(), nil
@@ -199,7 +193,7 @@ func (c *Client) Create(ctx context.Context, n Network) (string, error) {
 	var resp struct {
 		ID string `json:"Id"`
 	}
-	if err := c.do(ctx, http.MethodPost, c.apiVersion+"/networks/create", req, &resp); err != nil {
+	if err := c.do(ctx, "POST", c.apiVersion+"/networks/create", req, &resp); err != nil {
 		return "", fmt.Errorf("create docker network %s: %w", n.Name, err)
 	}
 	return resp.ID, nil
@@ -207,7 +201,7 @@ func (c *Client) Create(ctx context.Context, n Network) (string, error) {
 
 // Remove deletes a network; a network already gone is not an error.
 func (c *Client) Remove(ctx context.Context, idOrName string) error {
-	err := c.do(ctx, http.MethodDelete, c.apiVersion+"/networks/"+url.PathEscape(idOrName), nil, nil)
+	err := c.do(ctx, "DELETE", c.apiVersion+"/networks/"+url.PathEscape(idOrName), nil, nil)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("remove docker network %s: %w", idOrName, err)
 	}
@@ -215,45 +209,39 @@ func (c *Client) Remove(ctx context.Context, idOrName string) error {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	var data []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
+		data = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://docker"+path, rd)
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", c.socket)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req := http1.Request{Method: method, Host: "docker", Path: path, Body: data}
+	if c.Sent != nil && method != "GET" {
+		req.Wrote = func() { c.Sent(method, path) }
 	}
-	if c.Sent != nil && method != http.MethodGet {
-		req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-			WroteRequest: func(httptrace.WroteRequestInfo) { c.Sent(method, path) },
-		}))
-	}
-	resp, err := c.http.Do(req)
+	resp, err := http1.Do(ctx, conn, req)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return err
+	if resp.Status == 404 {
+		return fmt.Errorf("%w: %s", ErrNotFound, apiMessage(resp.Body))
 	}
-	if resp.StatusCode == http.StatusNotFound {
-		return fmt.Errorf("%w: %s", ErrNotFound, apiMessage(data))
+	if resp.Status >= 300 {
+		return &APIError{Method: method, Path: path, Status: resp.Status, Reason: resp.Reason, Message: apiMessage(resp.Body)}
 	}
-	if resp.StatusCode >= 300 {
-		return &APIError{Method: method, Path: path, Status: resp.StatusCode, Message: apiMessage(data)}
-	}
-	if out == nil || len(data) == 0 {
+	if out == nil || len(resp.Body) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := json.Unmarshal(resp.Body, out); err != nil {
 		return fmt.Errorf("decode docker api %s: %w", path, err)
 	}
 	return nil

@@ -3,7 +3,6 @@ package docker
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 )
 
@@ -12,11 +11,16 @@ import (
 type APIError struct {
 	Method, Path string
 	Status       int
+	Reason       string // the status line's words, "Conflict"
 	Message      string
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("docker api %s %s: %d %s: %s", e.Method, e.Path, e.Status, http.StatusText(e.Status), e.Message)
+	status := fmt.Sprint(e.Status)
+	if e.Reason != "" {
+		status += " " + e.Reason
+	}
+	return fmt.Sprintf("docker api %s %s: %s: %s", e.Method, e.Path, status, e.Message)
 }
 
 // Docker says why only in words; these are the refusals push acts on.
@@ -41,7 +45,7 @@ func IsInUse(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	return e.Status == http.StatusConflict || strings.Contains(e.Message, msgPoolOverlap) || strings.Contains(e.Message, msgNameInUse) || strings.Contains(e.Message, msgConflict)
+	return e.Status == 409 || strings.Contains(e.Message, msgPoolOverlap) || strings.Contains(e.Message, msgNameInUse) || strings.Contains(e.Message, msgConflict)
 }
 
 // IsParentDown reports whether Docker refused a create because the

@@ -9,9 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"github.com/vishvananda/netns"
 
 	"github.com/kasmfleet/push/remote/helper/hostnet"
+	"github.com/kasmfleet/push/remote/helper/internal/http1"
 )
 
 // Prober makes probe namespaces from the namespace of Handle (the
@@ -160,28 +159,14 @@ func (pr *probe) get(ctx context.Context, rawURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("connect to %s: %w", hostport, err)
 	}
-	tr := &http.Transport{
-		DialContext:       func(context.Context, string, string) (net.Conn, error) { return conn, nil },
-		DisableKeepAlives: true,
-	}
-	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		conn.Close()
-		return "", err
-	}
-	resp, err := (&http.Client{Transport: tr}).Do(req)
+	resp, err := http1.Do(ctx, conn, http1.Request{Method: "GET", Host: u.Host, Path: u.RequestURI(), Limit: 4096})
 	if err != nil {
 		return "", fmt.Errorf("GET %s: %w", rawURL, err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if err != nil {
-		return "", fmt.Errorf("GET %s: %w", rawURL, err)
+	if resp.Status != 200 {
+		return "", fmt.Errorf("GET %s: %d %s", rawURL, resp.Status, resp.Reason)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", rawURL, resp.Status)
-	}
+	body := resp.Body
 	return strings.TrimSpace(string(body)), nil
 }
 
