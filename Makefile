@@ -3,7 +3,7 @@ GO        ?= go
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 HELPERBIN := remote/helperbin/bin
-HELPERS   := $(HELPERBIN)/push-helper-linux-amd64 $(HELPERBIN)/push-helper-linux-arm64
+HELPERS   := $(HELPERBIN)/push-helper-linux-amd64.gz $(HELPERBIN)/push-helper-linux-arm64.gz
 GOFILES   := $(shell find . -name '*.go' -not -path './.git/*')
 
 .PHONY: all build helpers test test-short lint demo bench lab-up lab-down clean fuzz
@@ -14,8 +14,13 @@ build: bin/push
 
 helpers: $(HELPERS)
 
-$(HELPERBIN)/push-helper-linux-%: $(GOFILES) go.mod go.sum
-	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/push-helper
+# Each helper is embedded gzipped (hosts with gzip receive it so), with
+# the sha256 of its uncompressed bytes beside it.
+$(HELPERBIN)/push-helper-linux-%.gz: $(GOFILES) go.mod go.sum
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(HELPERBIN)/.push-helper-linux-$* ./cmd/push-helper
+	sha256sum < $(HELPERBIN)/.push-helper-linux-$* | cut -c1-64 > $(HELPERBIN)/push-helper-linux-$*.sha256
+	gzip -9n < $(HELPERBIN)/.push-helper-linux-$* > $@.tmp && mv $@.tmp $@
+	rm -f $(HELPERBIN)/.push-helper-linux-$* $(HELPERBIN)/push-helper-linux-$*
 
 bin/push: $(HELPERS) $(GOFILES) go.mod go.sum
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/push

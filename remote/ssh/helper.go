@@ -16,6 +16,10 @@ type Helper struct {
 	GOARCH string
 	SHA256 string // hex of sha256(Data)
 	Data   []byte
+	// Gzip is Data compressed with gzip, when push has it: what a host
+	// that can run gzip receives (the sha256 is checked on the host after
+	// gzip -d). A host without gzip receives Data.
+	Gzip []byte
 }
 
 // HelperSet is every build push carries. Load is called only when a host
@@ -79,8 +83,9 @@ func (c *Conn) runHelper(ctx context.Context, h HelperSet, args []string, stdin 
 	if err != nil {
 		return run, err
 	}
-	if arch, missing := u.marks["missing"]; missing {
-		goarch, err := goarchOf(strings.TrimSpace(arch))
+	if host, missing := u.marks["missing"]; missing {
+		arch, codec, _ := strings.Cut(strings.TrimSpace(host), " ")
+		goarch, err := goarchOf(arch)
 		if err != nil {
 			return run, fmt.Errorf("run helper on %s: %w", c.e, err)
 		}
@@ -88,7 +93,7 @@ func (c *Conn) runHelper(ctx context.Context, h HelperSet, args []string, stdin 
 		if err != nil {
 			return run, fmt.Errorf("run helper on %s: %w", c.e, err)
 		}
-		if err := c.install(ctx, helper, h, &run); err != nil {
+		if err := c.install(ctx, helper, h, strings.TrimSpace(codec) == "gzip", &run); err != nil {
 			return run, err
 		}
 		if u, r, err = c.runOnce(ctx, h, args, stdin, true, &run); err != nil {
@@ -155,7 +160,9 @@ func (c *Conn) helperDir() string {
 func helperName(sha string) string { return "push-helper-" + sha }
 
 // runScript runs the first build present (none when !cached) between
-// f's begin and end markers, or names the host's architecture.
+// f's begin and end markers, or names the host's architecture and
+// whether gzip runs there (gzip is Essential on Debian and Ubuntu; a
+// host without it receives the helper uncompressed).
 func (c *Conn) runScript(f frame, h HelperSet, args []string, cached bool) string {
 	var quoted []string
 	for _, a := range args {
@@ -172,12 +179,20 @@ func (c *Conn) runScript(f frame, h HelperSet, args []string, cached bool) strin
 			fmt.Fprintf(&b, ` "$d/%s"`, helperName(sha))
 		}
 	}
-	fmt.Fprintf(&b, "; do\n\tif [ -x \"$h\" ]; then\n\t\techo %s\n\t\t%s\"$h\" %s\n\t\tr=$?\n\t\techo \"%s $r\"\n\t\texit $r\n\tfi\ndone\necho \"%s $(uname -m)\"\nexit %d\n",
+	fmt.Fprintf(&b, "; do\n\tif [ -x \"$h\" ]; then\n\t\techo %s\n\t\t%s\"$h\" %s\n\t\tr=$?\n\t\techo \"%s $r\"\n\t\texit $r\n\tfi\ndone\necho \"%s $(uname -m) $(gzip -V >/dev/null 2>&1 && echo gzip)\"\nexit %d\n",
 		f.mark("begin"), sudo, strings.Join(quoted, " "), f.mark("end"), f.mark("missing"), exitMissing)
 	return b.String()
 }
 
-func (c *Conn) installScript(f frame, helper Helper, h HelperSet) string {
+// installScript writes the helper from stdin (gunzipped when gz),
+// checks its sha256, and moves it into place.
+func (c *Conn) installScript(f frame, helper Helper, h HelperSet, gz bool) string {
+	write := `cat > "$t"`
+	if gz {
+		// gzip's status is not checked: a damaged stream gives a file
+		// whose sha256 differs, which is refused below.
+		write = `gzip -dc > "$t" || true`
+	}
 	name := helperName(helper.SHA256)
 	keep := []string{`"$f"`}
 	for _, sha := range sortedSHAs(h) {
@@ -190,7 +205,7 @@ f="$d/%[2]s"
 t="$d/.%[2]s.$$"
 mkdir -p "$d"
 trap 'rm -f "$t"' EXIT
-cat > "$t"
+%[7]s
 if command -v sha256sum >/dev/null 2>&1; then s=$(sha256sum "$t")
 elif command -v shasum >/dev/null 2>&1; then s=$(shasum -a 256 "$t")
 elif command -v openssl >/dev/null 2>&1; then s=$(openssl dgst -sha256 -r "$t")
@@ -206,16 +221,20 @@ for o in "$d"/push-helper-*; do
 done
 find "$d" -name '.push-helper-*' -mmin +60 -exec rm -f {} + 2>/dev/null || true
 echo %[6]s
-`, c.helperDir(), name, helper.SHA256, f.mark("corrupt"), strings.Join(keep, "|"), f.mark("installed"))
+`, c.helperDir(), name, helper.SHA256, f.mark("corrupt"), strings.Join(keep, "|"), f.mark("installed"), write)
 }
 
-func (c *Conn) install(ctx context.Context, helper Helper, h HelperSet, run *HelperRun) error {
+func (c *Conn) install(ctx context.Context, helper Helper, h HelperSet, hostGzip bool, run *HelperRun) error {
 	f := newFrame()
-	cmd := c.installScript(f, helper, h)
+	gz := hostGzip && len(helper.Gzip) > 0
+	cmd := c.installScript(f, helper, h, gz)
 	if c.become {
 		cmd = "sudo -n -- sh -c " + shellQuote(cmd)
 	}
 	data := helper.Data
+	if gz {
+		data = helper.Gzip
+	}
 	if c.d.corruptUpload != nil {
 		data = c.d.corruptUpload(data)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ func TestHelperDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !run.Uploaded || run.BytesUploaded != int64(len(v1.Data)) || run.Execs != 3 || run.ExitCode != 0 {
+		if !run.Uploaded || run.BytesUploaded != int64(len(v1.Gzip)) || run.Execs != 3 || run.ExitCode != 0 {
 			t.Errorf("first run: uploaded=%v bytes=%d execs=%d exit=%d", run.Uploaded, run.BytesUploaded, run.Execs, run.ExitCode)
 		}
 		e := decodeEcho(t, run)
@@ -92,19 +93,27 @@ func TestHelperDelivery(t *testing.T) {
 	})
 
 	t.Run("corrupted upload is refused", func(t *testing.T) {
-		d := newDialer(t, testOptions(t))
-		d.corruptUpload = func(b []byte) []byte {
-			c := slices.Clone(b)
-			c[len(c)/2] ^= 0xff
-			return c
-		}
-		_, err := dial(t, d, rootConfig(f, 1)).RunHelper(testCtx(t), helperSet(v1), nil, nil)
-		var corrupt *HelperCorruptError
-		if !errors.As(err, &corrupt) || corrupt.Want != v1.SHA256 || corrupt.Got == v1.SHA256 || len(corrupt.Got) != 64 {
-			t.Fatalf("got %v, want HelperCorruptError", err)
-		}
-		if got := listDir(t, binDir(1)); len(got) != 0 {
-			t.Errorf("helper dir holds %v after a corrupted upload", got)
+		raw := v1
+		raw.Gzip = nil
+		for _, tc := range []struct {
+			name   string
+			helper Helper
+			damage func([]byte) []byte
+		}{
+			{"gzip, a byte flipped", v1, func(b []byte) []byte { c := slices.Clone(b); c[len(c)/2] ^= 0xff; return c }},
+			{"gzip, cut short", v1, func(b []byte) []byte { return b[:len(b)/2] }},
+			{"uncompressed, a byte flipped", raw, func(b []byte) []byte { c := slices.Clone(b); c[len(c)/2] ^= 0xff; return c }},
+		} {
+			d := newDialer(t, testOptions(t))
+			d.corruptUpload = tc.damage
+			_, err := dial(t, d, rootConfig(f, 1)).RunHelper(testCtx(t), helperSet(tc.helper), nil, nil)
+			var corrupt *HelperCorruptError
+			if !errors.As(err, &corrupt) || corrupt.Want != v1.SHA256 || corrupt.Got == v1.SHA256 || len(corrupt.Got) != 64 {
+				t.Fatalf("%s: got %v, want HelperCorruptError", tc.name, err)
+			}
+			if got := listDir(t, binDir(1)); len(got) != 0 {
+				t.Errorf("%s: helper dir holds %v after a corrupted upload", tc.name, got)
+			}
 		}
 	})
 
@@ -142,6 +151,32 @@ func TestHelperDelivery(t *testing.T) {
 	})
 }
 
+// A host where gzip does not run (here an empty file over /usr/bin/gzip)
+// receives the helper uncompressed, and it works.
+func TestHelperDeliveryWithoutGzip(t *testing.T) {
+	gzipPath, err := exec.LookPath("gzip")
+	if err != nil {
+		t.Fatalf("gzip: %v", err)
+	}
+	if p, err := filepath.EvalSymlinks(gzipPath); err == nil {
+		gzipPath = p
+	}
+	f := sshfleet.StartT(t, 1, sshfleet.Options{PrivateFiles: []string{gzipPath}})
+	h := buildHelper(t, "nogzip")
+	d := newDialer(t, testOptions(t))
+	conn := dial(t, d, rootConfig(f, 0))
+	if r, _ := conn.Exec(testCtx(t), "gzip -V", nil); r.ExitCode == 0 {
+		t.Fatal("gzip still runs on the host")
+	}
+	run, err := conn.RunHelper(testCtx(t), helperSet(h), []string{"x"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := decodeEcho(t, run); !run.Uploaded || run.BytesUploaded != int64(len(h.Data)) || e.Version != "nogzip" {
+		t.Errorf("uploaded=%v bytes=%d (helper %d, gzip %d), helper %q", run.Uploaded, run.BytesUploaded, len(h.Data), len(h.Gzip), e.Version)
+	}
+}
+
 func TestHelperOnManyHosts(t *testing.T) {
 	const n = 50
 	f := sshfleet.StartT(t, n, sshfleet.Options{})
@@ -175,7 +210,7 @@ func TestHelperOnManyHosts(t *testing.T) {
 		s := d.Stats()
 		wantBytes := int64(0)
 		if round == 0 {
-			wantBytes = int64(n * len(h.Data))
+			wantBytes = int64(n * len(h.Gzip))
 		}
 		if s.Connections != n || s.Execs != int64(n*wantExecs) || s.BytesUploaded != wantBytes {
 			t.Errorf("round %d: stats %+v", round, s)

@@ -46,12 +46,17 @@ func TestHelperScripts(t *testing.T) {
 		if fresh := c.runScript(f, set, nil, false); strings.Contains(fresh, "push-helper-") {
 			t.Errorf("replacing run script tries installed builds:\n%s", fresh)
 		}
-		install := c.installScript(f, helper, set)
-		if !strings.HasPrefix(install, "set -e\numask 022\n"+tt.dir) || !strings.Contains(install, `[ "$s" != `+helper.SHA256+` ]`) {
+		install := c.installScript(f, helper, set, false)
+		if !strings.HasPrefix(install, "set -e\numask 022\n"+tt.dir) || !strings.Contains(install, `[ "$s" != `+helper.SHA256+` ]`) ||
+			!strings.Contains(install, "\ncat > \"$t\"\n") {
 			t.Errorf("%s: install script\n%s", tt.user, install)
 		}
+		gz := c.installScript(f, helper, set, true)
+		if !strings.Contains(gz, "\ngzip -dc > \"$t\" || true\n") || !strings.Contains(gz, `[ "$s" != `+helper.SHA256+` ]`) {
+			t.Errorf("%s: gzip install script\n%s", tt.user, gz)
+		}
 		if _, err := exec.LookPath("sh"); err == nil {
-			for name, s := range map[string]string{"run": run, "install": install} {
+			for name, s := range map[string]string{"run": run, "install": install, "gzip install": gz} {
 				if out, err := exec.Command("sh", "-n", "-c", s).CombinedOutput(); err != nil {
 					t.Errorf("%s script is not valid sh: %v: %s", name, err, out)
 				}

@@ -1,6 +1,8 @@
 package ssh
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -117,7 +119,13 @@ func buildHelper(t testing.TB, version string) Helper {
 	}
 	sum := sha256.Sum256(data)
 	goarch := strings.TrimSpace(goEnv(t, "GOARCH"))
-	return Helper{GOARCH: goarch, SHA256: hex.EncodeToString(sum[:]), Data: data}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return Helper{GOARCH: goarch, SHA256: hex.EncodeToString(sum[:]), Data: data, Gzip: gz.Bytes()}
 }
 
 func goEnv(t testing.TB, key string) string {

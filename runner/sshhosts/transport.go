@@ -59,7 +59,7 @@ func (t *Transport) load(arch string) (ssh.Helper, error) {
 	if err != nil {
 		return ssh.Helper{}, err
 	}
-	t.loaded[arch] = ssh.Helper{GOARCH: b.GOARCH, SHA256: b.SHA256, Data: b.Data}
+	t.loaded[arch] = ssh.Helper{GOARCH: b.GOARCH, SHA256: b.SHA256, Data: b.Data, Gzip: b.Gzip}
 	return t.loaded[arch], nil
 }
 
