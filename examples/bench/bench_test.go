@@ -2,12 +2,16 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kasmfleet/push/playbooks"
+	"github.com/kasmfleet/push/remote/helper/netcfg"
+	"github.com/kasmfleet/push/remote/helper/state"
 	"github.com/kasmfleet/push/remote/proto"
 )
 
@@ -118,5 +122,30 @@ func TestAnsiblePathsAreAbsolute(t *testing.T) {
 	}
 	if !filepath.IsAbs(a.playbook) {
 		t.Errorf("playbook %s is relative", a.playbook)
+	}
+}
+
+// The converge floor is valid sh and writes what push's helper writes.
+func TestFloorScript(t *testing.T) {
+	h := playbooks.Host{Name: "host-0", Spec: spec("host-0")}
+	s, err := floorScript(FloorConverge, h, strings.Repeat("a", 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ip link set trunk0 up", "ip -4 addr flush dev trunk0", "networkctl reload",
+		"w " + netcfg.NetworkdFile + " ", "w " + state.UnitFile + " ", "w " + state.Applied + " ",
+		"ln -sfn " + state.UnitFile + " " + state.WantsLink, "ln -sfn " + state.BinaryPath(strings.Repeat("a", 64)) + " " + state.Link} {
+		if !strings.Contains(s, want) {
+			t.Errorf("floor script lacks %q:\n%s", want, s)
+		}
+	}
+	if out, err := exec.Command("sh", "-n", "-c", s).CombinedOutput(); err != nil {
+		t.Errorf("floor script is not valid sh: %v: %s\n%s", err, out, s)
+	}
+	if s, err := floorScript(FloorNoop, h, ""); err != nil || s != "true" {
+		t.Errorf("noop floor %q, %v", s, err)
+	}
+	if _, err := floorScript("more", h, ""); err == nil {
+		t.Error("unknown floor work: no error")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/kasmfleet/push/playbooks"
+	"github.com/kasmfleet/push/remote/helperbin"
 	pushssh "github.com/kasmfleet/push/remote/ssh"
 	"github.com/kasmfleet/push/runner"
 	"github.com/kasmfleet/push/runner/sshhosts"
@@ -95,12 +97,23 @@ func pushChild(ctx context.Context, hostsPath, mode string, forks int, profile s
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-// floorChild is the floor: per host one SSH handshake and one no-op
-// exec with x/crypto/ssh, all hosts at once (up to forks).
-func floorChild(ctx context.Context, hostsPath string, forks int) error {
+// floorChild is the floor: per host one SSH handshake and one exec with
+// x/crypto/ssh, all hosts at once (up to forks). The exec runs `true`
+// (work noop) or the converge's unavoidable host work (floorScript).
+func floorChild(ctx context.Context, hostsPath, work string, forks int) error {
 	hosts, err := readHosts(hostsPath)
 	if err != nil || len(hosts) == 0 {
 		return fmt.Errorf("floor hosts: %v", err)
+	}
+	sha, err := helperbin.SHA256(runtime.GOARCH)
+	if err != nil {
+		return err
+	}
+	scripts := make([]string, len(hosts))
+	for i, h := range hosts {
+		if scripts[i], err = floorScript(work, h, sha); err != nil {
+			return err
+		}
 	}
 	began := time.Now()
 	key, err := os.ReadFile(hosts[0].Conn.IdentityFile)
@@ -121,11 +134,11 @@ func floorChild(ctx context.Context, hostsPath string, forks int) error {
 	var mu sync.Mutex
 	sem := make(chan struct{}, max(forks, 1))
 	var wg sync.WaitGroup
-	for _, h := range hosts {
+	for i, h := range hosts {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			err := floorOne(ctx, h, cfg)
+			err := floorOne(ctx, h, cfg, scripts[i])
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -145,7 +158,7 @@ func floorChild(ctx context.Context, hostsPath string, forks int) error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-func floorOne(ctx context.Context, h playbooks.Host, cfg *ssh.ClientConfig) error {
+func floorOne(ctx context.Context, h playbooks.Host, cfg *ssh.ClientConfig, script string) error {
 	addr := net.JoinHostPort(h.Conn.Address, fmt.Sprint(h.Conn.Port))
 	nc, err := (&net.Dialer{Timeout: cfg.Timeout}).DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -163,5 +176,8 @@ func floorOne(ctx context.Context, h playbooks.Host, cfg *ssh.ClientConfig) erro
 		return err
 	}
 	defer s.Close()
-	return s.Run("true")
+	if out, err := s.CombinedOutput(script); err != nil {
+		return fmt.Errorf("%w: %.200s", err, out)
+	}
+	return nil
 }

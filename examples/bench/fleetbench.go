@@ -94,9 +94,13 @@ func (b *bench) runPush(ctx context.Context, f *benchFleet, hostsFile, workload,
 
 func (b *bench) runFloor(ctx context.Context, f *benchFleet, hostsFile, workload string) (Run, error) {
 	r := Run{Workload: workload, Hosts: f.Len(), Tool: ToolFloor, Conns: 1, Execs: 1, CountSource: "by construction"}
+	work := FloorNoop
+	if workload == W2Converge {
+		work = FloorConverge
+	}
 	var cr childResult
 	r, err := b.fleetRun(f, r, func() (Measured, error) {
-		m, out, err := runMeasured(ctx, b.log, b.self, []string{"floor", "-hosts", hostsFile, "-forks", fmt.Sprint(f.Len())}, nil)
+		m, out, err := runMeasured(ctx, b.log, b.self, []string{"floor", "-hosts", hostsFile, "-work", work, "-forks", fmt.Sprint(f.Len())}, nil)
 		if err == nil {
 			err = json.Unmarshal(out, &cr)
 		}
@@ -245,9 +249,17 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 		}
 	}
 	steps := []func() error{func() error { return b.deliver(ctx, f, hostsFile, add) }}
-	for range b.repeat {
+	for i := range b.repeat {
 		steps = append(steps,
+			func() error { return f.forEach(ctx, f.reset) },
 			func() error { return keep(&floor2)(b.runFloor(ctx, f, hostsFile, W2Converge)) },
+			func() error {
+				if i > 0 {
+					return nil
+				}
+				// The converge floor does the same host work as push.
+				return checkConverged(f)
+			},
 			func() error { return f.forEach(ctx, f.reset) },
 			func() error { return keep(&push2)(b.runPush(ctx, f, hostsFile, W2Converge, "apply", "", n)) })
 	}

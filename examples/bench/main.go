@@ -6,12 +6,14 @@
 //	bench [run] [-n 10,100,300] [-lab auto|yes|no] [-out bench-results]
 //	bench rss [-n 100] [-spew 10]   push's memory with hosts that send endless output
 //	bench import-ratio [-n 100]     push import against a no-change check (also part of run)
+//	bench delivery [-n 10,100]      first contact: push's exec delivery against sftp
 //
 // The other verbs are its children, each measured as its own process:
 //
 //	bench push -hosts FILE -mode apply|check [-forks N] [-cpuprofile FILE]
-//	bench floor -hosts FILE [-forks N]
 //	bench import -hosts FILE -out FILE [-forks N]
+//	bench floor -hosts FILE [-work noop|converge] [-forks N]
+//	bench deliver -hosts FILE -how exec|sftp [-forks N]
 //	bench wrap -out FILE -- PROGRAM ARGS...
 package main
 
@@ -64,6 +66,26 @@ func dispatch(ctx context.Context, args []string) error {
 			return err
 		}
 		return measureRSS(ctx, *n, *spew)
+	case "delivery":
+		sizes := fs.String("n", "10,100", "fleet sizes")
+		repeat := fs.Int("repeat", envInt("BENCH_REPEAT", 3), "runs of each way, median kept (BENCH_REPEAT)")
+		out := fs.String("out", envOr("BENCH_OUT", "bench-results"), "results folder (BENCH_OUT)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		ns, err := parseSizes(*sizes)
+		if err != nil {
+			return err
+		}
+		return delivery(ctx, ns, max(*repeat, 1), *out)
+	case "deliver":
+		hosts := fs.String("hosts", "", "hosts JSON")
+		how := fs.String("how", DeliverExec, "exec or sftp")
+		forks := fs.Int("forks", 100, "hosts at once")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return deliverChild(ctx, *hosts, *how, *forks)
 	case "push":
 		hosts := fs.String("hosts", "", "hosts JSON")
 		mode := fs.String("mode", "check", "apply or check")
@@ -86,10 +108,11 @@ func dispatch(ctx context.Context, args []string) error {
 	case "floor":
 		hosts := fs.String("hosts", "", "hosts JSON")
 		forks := fs.Int("forks", 100, "hosts at once")
+		work := fs.String("work", FloorNoop, "noop (true) or converge (workload 2's host work)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		return floorChild(ctx, *hosts, *forks)
+		return floorChild(ctx, *hosts, *work, *forks)
 	case "wrap":
 		out := fs.String("out", "", "the program's stdout")
 		if err := fs.Parse(args); err != nil {

@@ -185,13 +185,16 @@ func (c *Conn) runScript(f frame, h HelperSet, args []string, cached bool) strin
 }
 
 // installScript writes the helper from stdin (gunzipped when gz),
-// checks its sha256, and moves it into place.
+// checks its sha256, makes it executable, flushes it to disk (so that a
+// crash cannot leave an empty file under the helper's name), and moves
+// it into place.
 func (c *Conn) installScript(f frame, helper Helper, h HelperSet, gz bool) string {
 	write := `cat > "$t"`
 	if gz {
-		// gzip's status is not checked: a damaged stream gives a file
-		// whose sha256 differs, which is refused below.
-		write = `gzip -dc > "$t" || true`
+		// A damaged stream or a full disk stops the script here (gzip
+		// says which on stderr); bytes gzip accepts are still checked
+		// against the sha256 below.
+		write = `gzip -dc > "$t"`
 	}
 	name := helperName(helper.SHA256)
 	keep := []string{`"$f"`}
@@ -214,6 +217,7 @@ fi
 s=${s%%%% *}
 if [ "$s" != %[3]s ]; then echo "%[4]s $s"; exit 1; fi
 chmod 0755 "$t"
+sync "$t" 2>/dev/null || sync
 mv -f "$t" "$f"
 trap - EXIT
 for o in "$d"/push-helper-*; do

@@ -99,16 +99,23 @@ func TestHelperDelivery(t *testing.T) {
 			name   string
 			helper Helper
 			damage func([]byte) []byte
+			gzip   string // what gzip says, when it refuses the stream
 		}{
-			{"gzip, a byte flipped", v1, func(b []byte) []byte { c := slices.Clone(b); c[len(c)/2] ^= 0xff; return c }},
-			{"gzip, cut short", v1, func(b []byte) []byte { return b[:len(b)/2] }},
-			{"uncompressed, a byte flipped", raw, func(b []byte) []byte { c := slices.Clone(b); c[len(c)/2] ^= 0xff; return c }},
+			{"uncompressed, a byte flipped", raw, func(b []byte) []byte { c := slices.Clone(b); c[len(c)/2] ^= 0xff; return c }, ""},
+			{"gzip, a byte flipped", v1, func(b []byte) []byte { c := slices.Clone(b); c[len(c)/2] ^= 0xff; return c }, "gzip: stdin:"},
+			{"gzip, cut short", v1, func(b []byte) []byte { return b[:len(b)/2] }, "unexpected end of file"},
 		} {
 			d := newDialer(t, testOptions(t))
 			d.corruptUpload = tc.damage
 			_, err := dial(t, d, rootConfig(f, 1)).RunHelper(testCtx(t), helperSet(tc.helper), nil, nil)
 			var corrupt *HelperCorruptError
-			if !errors.As(err, &corrupt) || corrupt.Want != v1.SHA256 || corrupt.Got == v1.SHA256 || len(corrupt.Got) != 64 {
+			var re *RemoteError
+			switch {
+			case tc.gzip != "" && errors.As(err, &re):
+				if !strings.Contains(err.Error(), "the upload failed") || !strings.Contains(err.Error(), tc.gzip) {
+					t.Errorf("%s: got %v, want gzip's refusal %q", tc.name, err, tc.gzip)
+				}
+			case !errors.As(err, &corrupt) || corrupt.Want != v1.SHA256 || corrupt.Got == v1.SHA256 || len(corrupt.Got) != 64:
 				t.Fatalf("%s: got %v, want HelperCorruptError", tc.name, err)
 			}
 			if got := listDir(t, binDir(1)); len(got) != 0 {

@@ -52,7 +52,7 @@ func TestHelperScripts(t *testing.T) {
 			t.Errorf("%s: install script\n%s", tt.user, install)
 		}
 		gz := c.installScript(f, helper, set, true)
-		if !strings.Contains(gz, "\ngzip -dc > \"$t\" || true\n") || !strings.Contains(gz, `[ "$s" != `+helper.SHA256+` ]`) {
+		if !strings.Contains(gz, "\ngzip -dc > \"$t\"\n") || !strings.Contains(gz, `[ "$s" != `+helper.SHA256+` ]`) {
 			t.Errorf("%s: gzip install script\n%s", tt.user, gz)
 		}
 		if _, err := exec.LookPath("sh"); err == nil {
