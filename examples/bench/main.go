@@ -7,6 +7,7 @@
 //	bench rss [-n 100] [-spew 10]   push's memory with hosts that send endless output
 //	bench import-ratio [-n 100]     push import against a no-change check (also part of run)
 //	bench delivery [-n 10,100]      first contact: push's exec delivery against sftp
+//	bench hold [-n 1]               a fleet kept up until interrupted, for strace and perf
 //
 // The other verbs are its children, each measured as its own process:
 //
@@ -78,6 +79,12 @@ func dispatch(ctx context.Context, args []string) error {
 			return err
 		}
 		return delivery(ctx, ns, max(*repeat, 1), *out)
+	case "hold":
+		n := fs.Int("n", 1, "hosts")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return hold(ctx, *n)
 	case "deliver":
 		hosts := fs.String("hosts", "", "hosts JSON")
 		how := fs.String("how", DeliverExec, "exec or sftp")

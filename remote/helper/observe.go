@@ -24,8 +24,10 @@ type observation struct {
 }
 
 // observe reads everything planning needs for spec. It changes nothing.
-// With full, every relevant Docker network is inspected for its
-// containers; otherwise only those the planner may replace or remove.
+// With full (facts), every relevant Docker network is inspected for its
+// containers and hand-made SNAT rules are read whatever the spec;
+// otherwise only the networks the planner may replace or remove, and
+// hand-made SNAT rules only when the spec has egress.
 func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Client, full bool) (observation, error) {
 	var o observation
 	c := h.cfg
@@ -74,8 +76,10 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	if err != nil {
 		return o, err
 	}
-	if o.HandSNAT, err = c.handsnat().Read(ctx); err != nil {
-		return o, fmt.Errorf("read hand-made SNAT rules: %w", err)
+	if full || egress(spec) {
+		if o.HandSNAT, err = c.handsnat().Read(ctx); err != nil {
+			return o, fmt.Errorf("read hand-made SNAT rules: %w", err)
+		}
 	}
 	o.Applied, err = c.state().LoadApplied()
 	if err != nil {
@@ -86,6 +90,20 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	o.UnitInstalled = c.state().UnitInstalled()
 	o.LinkCurrent = c.state().LinkCurrent(h.selfSHA())
 	return o, nil
+}
+
+// egress reports whether spec source-NATs a bridge: only then can a
+// hand-made SNAT rule matter to the plan (adopt it, or refuse the host),
+// and only then does observe run iptables-save and nft to read them
+// (two programs, most of a no-change check's work on the host). Facts
+// read them always (push import).
+func egress(spec proto.HostSpec) bool {
+	for _, b := range spec.Bridges {
+		if b.SourceIP != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // needsContainers tells whether the planner may need n's containers:
