@@ -35,6 +35,9 @@ type bench struct {
 	res        Results
 	counts     map[string]Run
 	repeat     int // push and floor runs per cell (BENCH_REPEAT)
+	// checkOnly runs first contact and workload 1 only (-check-only):
+	// for the largest fleets.
+	checkOnly bool
 	// skippedAnsible are the fleet sizes Ansible did not run on.
 	skippedAnsible []int // by tool+workload: conns and execs per host from the counting fleet
 }
@@ -54,7 +57,7 @@ func (b *bench) fleetRun(f *benchFleet, r Run, fn func() (Measured, error)) (Run
 		return r, err
 	}
 	m, err := fn()
-	r.Wall, r.ControllerCPU = m.Wall, m.CPU
+	r.Wall, r.ControllerCPU, r.ControllerMaxRSS = m.Wall, m.CPU, m.MaxRSS
 	r.ServerCPU = serverCPU(f.pids()) - cpu0
 	rx1, rerr := f.rxBytes()
 	if rerr == nil {
@@ -227,8 +230,8 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 			r.Conns, r.Execs, r.CountSource = c.Conns, c.Execs, c.CountSource
 		}
 		b.res.Runs = append(b.res.Runs, r)
-		b.logf("%-8s %-32s n=%-4d wall %7.2fs  controller CPU %7.2fs  server CPU %7.2fs  changed %d failed %d",
-			r.Tool, r.Workload, r.Hosts, r.Wall.Seconds(), r.ControllerCPU.Seconds(), r.ServerCPU.Seconds(), r.Changed, r.Failed)
+		b.logf("%-8s %-32s n=%-4d wall %7.2fs  controller CPU %7.2fs  server CPU %7.2fs  max RSS %4.0f MiB  changed %d failed %d",
+			r.Tool, r.Workload, r.Hosts, r.Wall.Seconds(), r.ControllerCPU.Seconds(), r.ServerCPU.Seconds(), float64(r.ControllerMaxRSS)/(1<<20), r.Changed, r.Failed)
 		return err
 	}
 	prof := func(name string) string {
@@ -249,7 +252,11 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 		}
 	}
 	steps := []func() error{func() error { return b.deliver(ctx, f, hostsFile, add) }}
-	for i := range b.repeat {
+	converge := b.repeat
+	if b.checkOnly {
+		converge = 0
+	}
+	for i := range converge {
 		steps = append(steps,
 			func() error { return f.forEach(ctx, f.reset) },
 			func() error { return keep(&floor2)(b.runFloor(ctx, f, hostsFile, W2Converge)) },
@@ -274,14 +281,23 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 		}
 		return nil
 	})
-	steps = append(steps, b.importSteps(ctx, f, hostsFile, add)...)
-	if n <= b.ansibleMax {
+	if b.checkOnly {
+		steps = append(steps, func() error {
+			b.logf("check only (-check-only): no converge, no import, no Ansible")
+			return nil
+		})
+	} else {
+		steps = append(steps, b.importSteps(ctx, f, hostsFile, add)...)
+	}
+	switch {
+	case b.checkOnly:
+	case n <= b.ansibleMax:
 		steps = append(steps,
 			func() error { return f.forEach(ctx, f.reset) },
 			func() error { return add(b.runAnsible(ctx, f, a, W2Converge, false)) },
 			func() error { return checkConverged(f) },
 			func() error { return add(b.runAnsible(ctx, f, a, W1Check, true)) })
-	} else {
+	default:
 		b.logf("Ansible is not run on %d hosts (BENCH_ANSIBLE_MAX_N=%d)", n, b.ansibleMax)
 		b.skippedAnsible = append(b.skippedAnsible, n)
 	}
@@ -291,7 +307,10 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 			func() error {
 				_, err := b.runPush(ctx, f, hostsFile, W1Check, "check", prof("check"), n)
 				return err
-			},
+			})
+	}
+	if profile && !b.checkOnly {
+		steps = append(steps,
 			func() error { return f.forEach(ctx, f.reset) },
 			func() error {
 				_, err := b.runPush(ctx, f, hostsFile, W2Converge, "apply", prof("apply"), n)

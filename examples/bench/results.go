@@ -27,6 +27,9 @@ type Run struct {
 	// ControllerCPU is user+system CPU of the tool's process tree
 	// (wait4 rusage: the process and every descendant it reaped).
 	ControllerCPU time.Duration `json:"controller_cpu_ns"`
+	// ControllerMaxRSS is the tool's largest resident set (wait4's
+	// ru_maxrss), in bytes; 0 when not measured.
+	ControllerMaxRSS int64 `json:"controller_max_rss,omitempty"`
 	// ServerCPU is the CPU the hosts' sshd (and everything they ran)
 	// used during the run; 0 when not measured (lab VMs).
 	ServerCPU time.Duration `json:"server_cpu_ns,omitempty"`
@@ -136,19 +139,23 @@ func (r Results) Markdown() string {
 			bound(f, okF, m.CPUs), bound(p, okP, m.CPUs), bound(a, okA, m.CPUs))
 	}
 	b.WriteString("\nEvery run:\n\n")
-	b.WriteString("| workload | hosts | tool | wall | controller CPU | server CPU | server/controller CPU | bytes to hosts | changed | failed | note |\n")
-	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| workload | hosts | tool | wall | controller CPU | controller max RSS | server CPU | server/controller CPU | bytes to hosts | per host | changed | failed | note |\n")
+	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, x := range r.Runs {
-		srv, bytes := "—", "—"
+		srv, bytes, per, rss := "—", "—", "—", "—"
 		if x.ServerCPU > 0 {
 			srv = seconds(x.ServerCPU)
 		}
-		if x.BytesToHosts > 0 {
+		if x.BytesToHosts > 0 && x.Hosts > 0 {
 			bytes = fmt.Sprint(x.BytesToHosts)
+			per = fmt.Sprintf("%.2f MB", float64(x.BytesToHosts)/float64(x.Hosts)/1e6)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %d | %d | %s |\n",
-			x.Workload, x.Hosts, x.Tool, seconds(x.Wall), seconds(x.ControllerCPU), srv,
-			ratio(x.ServerCPU, x.ControllerCPU, x.ServerCPU > 0), bytes, x.Changed, x.Failed, x.Note)
+		if x.ControllerMaxRSS > 0 {
+			rss = fmt.Sprintf("%.0f MiB", float64(x.ControllerMaxRSS)/(1<<20))
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %s |\n",
+			x.Workload, x.Hosts, x.Tool, seconds(x.Wall), seconds(x.ControllerCPU), rss, srv,
+			ratio(x.ServerCPU, x.ControllerCPU, x.ServerCPU > 0), bytes, per, x.Changed, x.Failed, x.Note)
 	}
 	for _, n := range r.Notes {
 		b.WriteString("\n" + n + "\n")
