@@ -27,7 +27,9 @@ type kasmRecorder struct {
 	restrictTo error // Restrict fails
 }
 
-func (k *kasmRecorder) logf(format string, a ...any) { k.trace = append(k.trace, fmt.Sprintf(format, a...)) }
+func (k *kasmRecorder) logf(format string, a ...any) {
+	k.trace = append(k.trace, fmt.Sprintf(format, a...))
+}
 
 func (k *kasmRecorder) Agents(context.Context) ([]KasmAgent, error) {
 	k.logf("kasm get_servers")
