@@ -70,6 +70,7 @@ func Busy(r proto.Result) []string {
 
 // drained is apply on a host in a drain: plan; when sessions block the
 // change, drain, wait for them to end, apply (with verify), undrain.
+// With ForceDisconnect there is no wait: apply disconnects the sessions.
 // A host whose wait times out is undrained, unchanged; a host whose apply
 // fails after the drain stays drained. A host an earlier run left drained
 // is finished and undrained.
@@ -90,6 +91,9 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 		if err := d.mark(h, true); err != nil {
 			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepDrain, Err: err})
 		}
+	}
+	if j.Run.ForceDisconnect {
+		busy = nil // apply disconnects them
 	}
 	if len(busy) > 0 {
 		step(StepWait)

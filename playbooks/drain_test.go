@@ -30,6 +30,7 @@ type sessionFleet struct {
 	sessions  map[string][]string
 	stuck     map[string]bool // sessions that never end
 	failApply map[string]bool
+	force     bool // --force-disconnect
 	timeline  []string
 	ledger    ledger
 }
@@ -64,10 +65,17 @@ func (f *sessionFleet) Helper(_ context.Context, h Host, req proto.Request, _ fu
 	if len(busy) > 0 {
 		a.Outcome, a.Error, a.Busy = proto.OutcomeRefused, "containers attached", busy
 	}
+	if len(busy) > 0 && req.Options.ForceDisconnect {
+		a.Outcome, a.Error = proto.OutcomePending, ""
+	}
 	if req.Verb == proto.VerbPlan {
 		return proto.Result{Agent: h.Name, Actions: []proto.Action{a}}, proto.ExitChanges, nil
 	}
 	f.timeline = append(f.timeline, "apply "+h.Name+" with "+strings.Join(busy, ",")+" sessions")
+	if a.Outcome == proto.OutcomePending && len(busy) > 0 {
+		f.timeline = append(f.timeline, "disconnect "+strings.Join(busy, ","))
+		f.sessions[h.Name] = nil
+	}
 	if a.Outcome == proto.OutcomePending && !f.failApply[h.Name] {
 		a.Outcome = proto.OutcomeDone
 		return proto.Result{Agent: h.Name, Actions: []proto.Action{a}}, proto.ExitOK, nil
@@ -116,7 +124,7 @@ func drainJob(t *testing.T, f *sessionFleet, timeout time.Duration, hosts ...str
 	if f.ledger != nil {
 		d.Ledger = f.ledger
 	}
-	j := Job{Mode: ModeApply, Hosts: hs, Transport: f, Drain: d,
+	j := Job{Mode: ModeApply, Hosts: hs, Transport: f, Drain: d, Run: RunOptions{ForceDisconnect: f.force},
 		Options: runner.Options{Forks: 1, Batches: []runner.Size{{N: 1}}, MaxFailures: runner.Size{N: len(hosts)}}}
 	return j.Go(context.Background())
 }
@@ -261,5 +269,36 @@ func TestWaitOnlyTimesOut(t *testing.T) {
 	}
 	if len(f.timeline) != 0 || len(f.double.Log()) != 0 {
 		t.Fatalf("timeline %q, %d Kasm requests; want no apply and no Kasm call", f.timeline, len(f.double.Log()))
+	}
+}
+
+// --force-disconnect: a host with sessions that never end is drained,
+// its sessions disconnected by the apply with no wait (a timeout of 0
+// would time a wait out), and enabled again.
+func TestForceDisconnect(t *testing.T) {
+	f := &sessionFleet{stuck: map[string]bool{"a1": true}, force: true}
+	sum := drainJob(t, f, 0, "a1")
+	if err := sum.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(f.timeline, "|"), "disable a1|apply a1 with a1-s1 sessions|disconnect a1-s1|enable a1"; got != want {
+		t.Fatalf("timeline:\n got %s\nwant %s", got, want)
+	}
+	if !f.double.Enabled("a1") {
+		t.Fatal("a1 ends disabled")
+	}
+}
+
+// Without --force-disconnect the request never asks the helper to
+// disconnect anything.
+func TestForceDisconnectNeverDefault(t *testing.T) {
+	h := Host{Name: "a1"}
+	for _, mode := range []Mode{ModePlan, ModeApply, ModeCheck} {
+		if Request(mode, h, RunOptions{}).Options.ForceDisconnect {
+			t.Fatalf("%s asks to force-disconnect by default", mode)
+		}
+	}
+	if !Request(ModeApply, h, RunOptions{ForceDisconnect: true}).Options.ForceDisconnect {
+		t.Fatal("apply with ForceDisconnect does not ask the helper")
 	}
 }

@@ -24,13 +24,16 @@ type RunOptions struct {
 	// Adopt takes over matching hand-made objects on every host (as the
 	// inventory's adopt = true does on its hosts).
 	Adopt bool
+	// ForceDisconnect disconnects the sessions that block a change
+	// instead of waiting for them to end (--force-disconnect).
+	ForceDisconnect bool
 }
 
 // Request is what the helper is asked on h.
 func Request(mode Mode, h Host, o RunOptions) proto.Request {
 	spec := h.Spec
 	req := proto.Request{Version: proto.Version, Spec: &spec,
-		Options: proto.Options{Prune: o.Prune, Holder: o.Holder, Adopt: o.Adopt || h.Adopt}}
+		Options: proto.Options{Prune: o.Prune, Holder: o.Holder, Adopt: o.Adopt || h.Adopt, ForceDisconnect: o.ForceDisconnect}}
 	// A check lists what push created that the spec no longer wants:
 	// planning with prune names those objects (and changes nothing).
 	if mode == ModeCheck {

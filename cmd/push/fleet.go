@@ -22,6 +22,7 @@ import (
 type fleetFlags struct {
 	asJSON, acceptNew, prune, adopt bool
 	allowUnreachable, offline       bool
+	forceDisconnect                 bool
 	junit, html                     string
 	limit, batch, maxFail           string
 	pause                           *time.Duration // nil: the rollout block's
@@ -46,6 +47,7 @@ func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
 	}
 	if mode != playbooks.ModeCheck {
 		fs.BoolVar(&f.adopt, "adopt", false, "take over hand-made Docker networks and SNAT rules that match the inventory (as adopt = true)")
+		fs.BoolVar(&f.forceDisconnect, "force-disconnect", false, "disconnect the sessions (containers) that block a network change instead of waiting for them to end: they lose that network")
 	}
 	if mode == playbooks.ModeApply {
 		fs.BoolVar(&f.prune, "prune", false, "remove networks and rules push created that the inventory no longer wants")
@@ -83,7 +85,7 @@ func (f *fleetFlags) playbook(mode playbooks.Mode, inv *inventory.Inventory) (pl
 		return playbooks.Playbook{}, err
 	}
 	pb := playbooks.Playbook{Mode: mode, Trunks: want.VSphere, Hosts: hosts, Rollout: rollout,
-		Run: playbooks.RunOptions{Prune: f.prune, Adopt: f.adopt, Holder: holder()}}
+		Run: playbooks.RunOptions{Prune: f.prune, Adopt: f.adopt, ForceDisconnect: f.forceDisconnect, Holder: holder()}}
 	if err := workspaces(inv, &pb, want.Workspaces, f.limit); err != nil {
 		return playbooks.Playbook{}, err
 	}

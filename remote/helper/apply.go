@@ -114,6 +114,9 @@ func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl 
 	case proto.ActCreateNetwork:
 		return h.createNetwork(ctx, *s.Network, cl)
 	case proto.ActReplaceNetwork:
+		if err := disconnect(ctx, cl, s); err != nil {
+			return err
+		}
 		if err := cl.Remove(ctx, s.Target); err != nil {
 			return err
 		}
@@ -122,6 +125,9 @@ func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl 
 		}
 		return h.createNetwork(ctx, *s.Network, cl)
 	case proto.ActRemoveNetwork:
+		if err := disconnect(ctx, cl, s); err != nil {
+			return err
+		}
 		if err := cl.Remove(ctx, s.Target); err != nil {
 			return err
 		}
@@ -134,6 +140,16 @@ func (h *Helper) take(ctx context.Context, spec proto.HostSpec, s plan.Step, cl 
 		return c.state().SaveApplied(spec)
 	}
 	return fmt.Errorf("no way to take action %q", s.Kind)
+}
+
+// disconnect forces the step's containers off its network (ForceDisconnect).
+func disconnect(ctx context.Context, cl *docker.Client, s plan.Step) error {
+	for _, c := range s.Disconnect {
+		if err := cl.Disconnect(ctx, s.Target, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (h *Helper) installUnit(ctx context.Context) error {

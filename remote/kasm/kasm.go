@@ -6,7 +6,10 @@
 //   - POST /api/public/get_kasms follows Kasm's Developer API page
 //     (https://www.kasmweb.com/docs/latest/developers/developer_api.html):
 //     api_key and api_key_secret in the JSON body, errors as an
-//     "error_message" in the JSON response.
+//     "error_message" in the JSON response (checked 2026-12 against that
+//     page and its 1.19 form, https://docs.kasm.com/docs/latest/reference/developer-api;
+//     the page of Kasm's unreleased "develop" docs sends the key in an
+//     HTTP Basic Authorization header instead: not supported here yet).
 //   - POST /api/authenticate, /api/admin/get_servers and
 //     /api/admin/update_server are NOT in Kasm's public API docs: they are
 //     the calls Kasm's own admin UI makes. What "enabled" does is documented

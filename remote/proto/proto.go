@@ -39,6 +39,11 @@ type Options struct {
 	// Adopt lets apply take ownership of hand-made objects that match the
 	// spec (Docker networks, SNAT rules); without it they are left alone.
 	Adopt bool `json:"adopt,omitempty"`
+	// ForceDisconnect, with plan and apply, disconnects the containers
+	// (sessions) attached to a network that must be replaced or removed,
+	// instead of refusing the change: those sessions lose the network.
+	// Never a default: push sets it only on --force-disconnect.
+	ForceDisconnect bool `json:"force_disconnect,omitempty"`
 	// Survey, with facts, reports every Docker network (not only the
 	// spec's), every address, and the parent NIC of VLAN networks as the
 	// trunk: what push import writes an inventory from.

@@ -22,6 +22,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Credentials the double accepts.
@@ -33,9 +34,10 @@ const (
 	token        = "double-token"
 )
 
-// Request is one logged call: its path and, for update_server, the agent
-// and the enabled flag asked for.
+// Request is one logged call: when it came, its path and, for
+// update_server, the agent and the enabled flag asked for.
 type Request struct {
+	Time     time.Time
 	Path     string
 	ServerID string
 	Enabled  *bool
@@ -52,6 +54,7 @@ type Double struct {
 	images       map[string]map[string]any
 	refuseUpdate string
 	ignoreUpdate bool
+	logged       chan struct{} // closed and replaced when the log grows
 }
 
 type agent struct {
@@ -63,7 +66,7 @@ type agent struct {
 // Start serves the double over TLS (httptest's own CA: the client trusts
 // d.Certificate()); Close it when done.
 func Start() *Double {
-	d := &Double{agents: map[string]*agent{}, failures: map[string]int{}}
+	d := &Double{agents: map[string]*agent{}, failures: map[string]int{}, logged: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/authenticate", d.authenticate)
 	mux.HandleFunc("POST /api/admin/get_servers", d.getServers)
@@ -123,7 +126,10 @@ func (d *Double) Log() []Request {
 // it reports whether the handler should go on.
 func (d *Double) begin(w http.ResponseWriter, r *http.Request, body any) bool {
 	d.mu.Lock()
-	d.log = append(d.log, Request{Path: r.URL.Path})
+	d.log = append(d.log, Request{Time: time.Now(), Path: r.URL.Path})
+	if r.URL.Path != "/api/admin/update_server" {
+		d.grew()
+	}
 	fail := d.failures[r.URL.Path] > 0
 	if fail {
 		d.failures[r.URL.Path]--
@@ -213,6 +219,7 @@ func (d *Double) updateServer(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.log[len(d.log)-1].ServerID, d.log[len(d.log)-1].Enabled = t.ServerID, t.Enabled
+	d.grew()
 	a := d.agents[t.ServerID]
 	switch {
 	case t.ServerType != "host":

@@ -208,6 +208,20 @@ func (c *Client) Remove(ctx context.Context, idOrName string) error {
 	return nil
 }
 
+// Disconnect forces a container off a network; a container or network
+// already gone is not an error.
+func (c *Client) Disconnect(ctx context.Context, network, container string) error {
+	body := struct {
+		Container string
+		Force     bool
+	}{container, true}
+	err := c.do(ctx, "POST", c.apiVersion+"/networks/"+url.PathEscape(network)+"/disconnect", body, nil)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("disconnect %s from docker network %s: %w", container, network, err)
+	}
+	return nil
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var data []byte
 	if body != nil {

@@ -63,6 +63,7 @@ func (p *planner) networks() {
 		s.Outcome, s.Error = p.replaceRefusal(want.Name, got, diff)
 		if s.Outcome == proto.OutcomeRefused && (got.Owned() || p.opts.Adopt) {
 			s.Busy = got.Containers // a drain is all it needs
+			p.forceDisconnect(&s)
 		}
 		p.add(s)
 	}
@@ -85,9 +86,20 @@ func (p *planner) networks() {
 			s.Outcome = proto.OutcomeRefused
 			s.Error = "containers attached: " + strings.Join(n.Containers, ", ")
 			s.Busy = n.Containers
+			p.forceDisconnect(&s)
 		}
 		p.add(s)
 	}
+}
+
+// forceDisconnect turns a step refused only for its busy containers into
+// one that disconnects them first, when the run forces it.
+func (p *planner) forceDisconnect(s *Step) {
+	if !p.opts.ForceDisconnect || len(s.Busy) == 0 {
+		return
+	}
+	s.Outcome, s.Error, s.Disconnect = proto.OutcomePending, "", s.Busy
+	s.Summary += fmt.Sprintf("; first disconnects %s (--force-disconnect: their sessions lose this network)", strings.Join(s.Busy, ", "))
 }
 
 // adoptNetwork plans taking over a hand-made network that matches the

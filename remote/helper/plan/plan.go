@@ -29,6 +29,9 @@ type Step struct {
 	Link string
 	// Hand is the hand-made SNAT rule an adopt-snat step takes over.
 	Hand *handsnat.Rule
+	// Disconnect are the containers a replace or remove step disconnects
+	// from the network first (ForceDisconnect).
+	Disconnect []string
 }
 
 // Key identifies a step for Needs.

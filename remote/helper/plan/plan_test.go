@@ -206,6 +206,23 @@ func planCases() []planCase {
 			o.Networks["z_old"] = busy
 			o.Networks["admins_own"] = docker.Network{Name: "admins_own", Driver: "bridge"}
 		}},
+		{name: "force-disconnect", opts: proto.Options{Prune: true, ForceDisconnect: true}, spec: func() proto.HostSpec {
+			s := spec()
+			s.Bridges = s.Bridges[1:]
+			return s
+		}, obs: func(o *Observed) {
+			old := spec()
+			o.Applied = &old
+			o.AppliedCurrent = false
+			o.Networks["z_custom_a"] = docker.FromBridge(old.Bridges[0], "kasm-agent-1")
+			busy := docker.FromBridge(proto.BridgeNetwork{Name: "z_old", Bridge: "z_old"}, "kasm-agent-1")
+			busy.Containers = []string{"kasm_session_3"}
+			o.Networks["z_old"] = busy
+			n := o.Networks["z_vlan150"]
+			n.IPRange = "192.0.2.0/28"
+			n.Containers = []string{"kasm_session_7", "kasm_session_9"}
+			o.Networks["z_vlan150"] = n
+		}},
 		{name: "no-prune-keeps-stale", spec: func() proto.HostSpec {
 			s := spec()
 			s.Bridges = s.Bridges[1:]
@@ -311,6 +328,9 @@ func render(steps []Step) string {
 		}
 		if len(s.Busy) > 0 {
 			fmt.Fprintf(&b, "    busy (needs a drain): %s\n", strings.Join(s.Busy, ", "))
+		}
+		if len(s.Disconnect) > 0 {
+			fmt.Fprintf(&b, "    disconnects first: %s\n", strings.Join(s.Disconnect, ", "))
 		}
 	}
 	if b.Len() == 0 {
