@@ -73,7 +73,8 @@ func (d *decoder) block(blk *hcl.Block) {
 		d.inv.VLANs = append(d.inv.VLANs, &VLAN{Block: b, Trunk: r.str("trunk"),
 			ID: deref(r.integer("id")), Subnet: r.prefix("subnet"), Gateway: r.addr("gateway"),
 			Network: r.str("network"), Driver: r.str("driver"), Mode: r.str("mode"),
-			PerAgent: deref(r.integer("per_agent")), VerifyURL: r.str("verify_url")})
+			PerAgent: deref(r.integer("per_agent")), VerifyURL: r.str("verify_url"),
+			Subnet6: r.prefix6("subnet6"), Gateway6: r.addr6("gateway6"), PerAgent6: deref(r.integer("per_agent6"))})
 	case "egress":
 		d.inv.Egress = append(d.inv.Egress, &Egress{Block: b, Network: r.str("network"),
 			Bridge: r.str("bridge"), Subnet: r.prefix("subnet"), SourceIP: r.str("source_ip"),

@@ -164,6 +164,12 @@ type VLAN struct {
 	Mode      string
 	PerAgent  int // prefix length of each agent's slice
 	VerifyURL string
+	// Subnet6 and Gateway6, when set, make the network dual-stack
+	// (Docker's --ipv6); PerAgent6 is the prefix length of each agent's
+	// IPv6 slice (default: as many slices as IPv4 has).
+	Subnet6   netip.Prefix
+	Gateway6  netip.Addr
+	PerAgent6 int
 }
 
 // Egress is a bridge network whose traffic leaves with a host's address.
@@ -234,6 +240,10 @@ type AgentVLAN struct {
 	*VLAN
 	IPRange netip.Prefix
 	ProbeIP netip.Addr
+	// IPRange6 and ProbeIP6 are the agent's IPv6 slice and probe address;
+	// zero when the VLAN has no subnet6.
+	IPRange6 netip.Prefix
+	ProbeIP6 netip.Addr
 }
 
 // AgentEgress is an egress network with this agent's source address.

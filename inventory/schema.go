@@ -34,7 +34,7 @@ var blockSchemas = map[string]*hcl.BodySchema{
 	"vsphere":  attrs(nil, "url", "username", "password", "datacenter", "insecure", "thumbprint", "ca_file"),
 	"trunk":    attrs([]string{"vlans"}, "vsphere", "switch_type", "switch", "hosts", "portgroup", "nic"),
 	"vlan": attrs([]string{"id", "subnet", "gateway", "network", "per_agent"},
-		"trunk", "driver", "mode", "verify_url"),
+		"trunk", "driver", "mode", "verify_url", "subnet6", "gateway6", "per_agent6"),
 	"egress": attrs([]string{"network", "subnet"},
 		"bridge", "source_ip", "add_address", "verify_url"),
 	"bridge": attrs([]string{"network"}, "bridge", "subnet"),

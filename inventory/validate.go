@@ -192,6 +192,7 @@ func (v *validator) vlan(vl *VLAN) {
 	}
 	v.driverMode(vl)
 	v.macvlanTrunk(vl)
+	v.vlan6(vl)
 	if vl.Driver == "macvlan" && vl.Mode == "passthru" {
 		v.warnf(vl.Range("mode"), "One container per agent",
 			"In passthru mode the kernel allows one macvlan device on its parent, and Docker makes one per container: on each agent the first session on vlan %q starts and every further one fails. Use mode \"bridge\" for several sessions.", vl.Name)

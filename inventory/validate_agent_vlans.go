@@ -59,7 +59,7 @@ func (v *validator) agentVLANs(a *Agent, vlans []servedVLAN) {
 		return
 	}
 	for _, vl := range vlans {
-		if av, ok := v.agentSlice(a, vl.VLAN); ok {
+		if av, ok := v.agentSlice(a, vl.VLAN); ok && v.agentSlice6(a, vl.VLAN, &av) {
 			a.Networks.VLANs = append(a.Networks.VLANs, av)
 		}
 	}

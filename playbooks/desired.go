@@ -82,11 +82,16 @@ func host(def inventory.SSH, a *inventory.Agent) Host {
 		}
 	}
 	for _, v := range n.VLANs {
-		h.Spec.VLANs = append(h.Spec.VLANs, proto.VLANNetwork{
+		pv := proto.VLANNetwork{
 			Name: v.Network, Driver: v.Driver, Mode: v.Mode, VID: v.ID,
 			Subnet: v.Subnet.String(), Gateway: v.Gateway.String(),
 			IPRange: v.IPRange.String(), ProbeIP: v.ProbeIP.String(), VerifyURL: v.VerifyURL,
-		})
+		}
+		if v.IPRange6.IsValid() {
+			pv.Subnet6, pv.Gateway6 = v.Subnet6.String(), v.Gateway6.String()
+			pv.IPRange6, pv.ProbeIP6 = v.IPRange6.String(), v.ProbeIP6.String()
+		}
+		h.Spec.VLANs = append(h.Spec.VLANs, pv)
 	}
 	for _, e := range n.Egress {
 		b := proto.BridgeNetwork{Name: e.Network, Bridge: e.Bridge, BridgeDefault: !e.Has("bridge"), Subnet: e.Subnet.String(),

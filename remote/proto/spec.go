@@ -33,6 +33,13 @@ type VLANNetwork struct {
 	ProbeIP string `json:"probe_ip,omitempty"`
 	// VerifyURL, when set, answers with the caller's source IP.
 	VerifyURL string `json:"verify_url,omitempty"`
+	// Subnet6, when set, makes the network dual-stack (Docker's
+	// EnableIPv6 with a second IPAM pool): Gateway6 in it, this agent's
+	// IPRange6 slice, and ProbeIP6 reserved for verify like ProbeIP.
+	Subnet6  string `json:"subnet6,omitempty"`
+	Gateway6 string `json:"gateway6,omitempty"`
+	IPRange6 string `json:"ip_range6,omitempty"`
+	ProbeIP6 string `json:"probe_ip6,omitempty"`
 }
 
 // BridgeNetwork is a Docker bridge network, with source NAT to SourceIP

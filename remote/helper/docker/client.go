@@ -91,6 +91,7 @@ type apiNetwork struct {
 	Driver     string            `json:"Driver"`
 	Options    map[string]string `json:"Options"`
 	Attachable bool              `json:"Attachable"`
+	EnableIPv6 bool              `json:"EnableIPv6"`
 	Labels     map[string]string `json:"Labels"`
 	IPAM       struct {
 		Driver string `json:"Driver"`
@@ -110,15 +111,19 @@ type apiNetwork struct {
 func (a apiNetwork) network() Network {
 	n := Network{
 		ID: a.ID, Name: a.Name, Driver: a.Driver, Options: a.Options,
-		Attachable: a.Attachable, Labels: a.Labels,
+		Attachable: a.Attachable, Labels: a.Labels, IPv6: a.EnableIPv6,
 	}
-	// The first IPv4 pool is the one push manages.
+	// The first pool of each family is the one push manages.
+	seen4, seen6 := false, false
 	for _, c := range a.IPAM.Config {
-		if strings.Contains(c.Subnet, ":") {
-			continue
+		switch v6 := strings.Contains(c.Subnet, ":"); {
+		case v6 && !seen6:
+			seen6 = true
+			n.Subnet6, n.Gateway6, n.IPRange6, n.Aux6 = c.Subnet, c.Gateway, c.IPRange, c.AuxAddress
+		case !v6 && !seen4:
+			seen4 = true
+			n.Subnet, n.Gateway, n.IPRange, n.Aux = c.Subnet, c.Gateway, c.IPRange, c.AuxAddress
 		}
-		n.Subnet, n.Gateway, n.IPRange, n.Aux = c.Subnet, c.Gateway, c.IPRange, c.AuxAddress
-		break
 	}
 	for id, c := range a.Containers {
 		name := strings.TrimPrefix(c.Name, "/")
@@ -162,6 +167,7 @@ type createRequest struct {
 	CheckDuplicate bool              `json:"CheckDuplicate"`
 	Driver         string            `json:"Driver"`
 	Attachable     bool              `json:"Attachable"`
+	EnableIPv6     bool              `json:"EnableIPv6,omitempty"`
 	Options        map[string]string `json:"Options,omitempty"`
 	Labels         map[string]string `json:"Labels,omitempty"`
 	IPAM           *createIPAM       `json:"IPAM,omitempty"`
@@ -183,12 +189,17 @@ type createConfig struct {
 func (c *Client) Create(ctx context.Context, n Network) (string, error) {
 	req := createRequest{
 		Name: n.Name, CheckDuplicate: true, Driver: n.Driver,
-		Attachable: n.Attachable, Options: n.Options, Labels: n.Labels,
+		Attachable: n.Attachable, Options: n.Options, Labels: n.Labels, EnableIPv6: n.IPv6,
 	}
 	if n.Subnet != "" {
 		req.IPAM = &createIPAM{Driver: "default", Config: []createConfig{{
 			Subnet: n.Subnet, Gateway: n.Gateway, IPRange: n.IPRange, AuxAddress: n.Aux,
 		}}}
+		if n.Subnet6 != "" {
+			req.IPAM.Config = append(req.IPAM.Config, createConfig{
+				Subnet: n.Subnet6, Gateway: n.Gateway6, IPRange: n.IPRange6, AuxAddress: n.Aux6,
+			})
+		}
 	}
 	var resp struct {
 		ID string `json:"Id"`

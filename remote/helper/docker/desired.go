@@ -30,6 +30,12 @@ func FromVLAN(v proto.VLANNetwork, trunkNIC, agent string) Network {
 	if v.ProbeIP != "" {
 		n.Aux = map[string]string{ProbeAux: v.ProbeIP}
 	}
+	if v.Subnet6 != "" {
+		n.IPv6, n.Subnet6, n.Gateway6, n.IPRange6 = true, v.Subnet6, v.Gateway6, v.IPRange6
+		if v.ProbeIP6 != "" {
+			n.Aux6 = map[string]string{ProbeAux: v.ProbeIP6}
+		}
+	}
 	return Normalize(n)
 }
 

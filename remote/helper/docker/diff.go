@@ -26,8 +26,8 @@ func (f Field) String() string {
 }
 
 // Differences lists how got differs from want, field by field, comparing
-// only what the spec states: driver, parent and mode, subnet, gateway,
-// ip-range, and the bridge name and masquerade. Both are normalized
+// only what the spec states: driver, parent and mode, subnet, gateway
+// (not in ipvlan l3 modes, see RoutedL3), ip-range, and the bridge name and masquerade. Both are normalized
 // first. Empty fields of want (a subnet or bridge name Docker may
 // choose) are not compared; nor are attachable, labels, other options or
 // auxiliary addresses (push's own probe reservation included: a network
@@ -53,9 +53,33 @@ func Differences(want, got Network) []Field {
 		}
 	}
 	cmp("subnet", "", w.Subnet, g.Subnet)
-	cmp("gateway", "", w.Gateway, g.Gateway)
+	if !RoutedL3(w) {
+		cmp("gateway", "", w.Gateway, g.Gateway)
+	}
 	cmp("ip-range", "", w.IPRange, g.IPRange)
+	if w.Subnet6 != "" {
+		// Without EnableIPv6 some Docker versions accept an IPv6 pool and
+		// ignore it (docs#19337): a network without it is no IPv6 network.
+		if !g.IPv6 {
+			d = append(d, Field{Name: "ipv6", Want: "enabled", Got: "disabled"})
+		}
+		cmp("subnet6", "", w.Subnet6, g.Subnet6)
+		if !RoutedL3(w) {
+			cmp("gateway6", "", w.Gateway6, g.Gateway6)
+		}
+		cmp("ip-range6", "", w.IPRange6, g.IPRange6)
+	}
 	return d
+}
+
+// RoutedL3 reports whether n is an ipvlan network in an l3 mode, where
+// Docker ignores the gateway (its containers get a default route out of
+// their link: moby's ipvlan Join disables the gateway service). The
+// gateway is then no difference: a network made by hand without
+// --gateway, where Docker's IPAM reserved another address, matches.
+func RoutedL3(n Network) bool {
+	m := n.Options[OptIPVlanMode]
+	return n.Driver == "ipvlan" && (m == "l3" || m == "l3s")
 }
 
 // Diff lists the differences as phrases, one per field.

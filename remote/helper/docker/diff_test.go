@@ -168,3 +168,57 @@ func TestBridgeName(t *testing.T) {
 		}
 	}
 }
+
+// In ipvlan l3 modes Docker ignores the gateway: another one is no
+// difference; in l2 it is.
+func TestDifferencesL3IgnoresGateway(t *testing.T) {
+	for mode, want := range map[string]int{"l2": 1, "l3": 0, "l3s": 0} {
+		v := vlan150
+		v.Mode = mode
+		wanted := FromVLAN(v, "eth1", "a")
+		got := wanted
+		got.Gateway = "192.0.2.2"
+		if d := Differences(wanted, got); len(d) != want {
+			t.Errorf("mode %s: differences %v, want %d", mode, d, want)
+		}
+	}
+}
+
+// A dual-stack VLAN network: EnableIPv6 and a second pool; a network
+// without EnableIPv6, or with another IPv6 pool, differs.
+func TestDifferencesIPv6(t *testing.T) {
+	v := vlan150
+	v.Subnet6, v.Gateway6, v.IPRange6, v.ProbeIP6 = "2001:db8:150::/64", "2001:db8:150::1", "2001:db8:150:0:2000::/67", "2001:db8:150:0:3fff:ffff:ffff:ffff"
+	want := FromVLAN(v, "eth1", "a")
+	if !want.IPv6 || want.Aux6[ProbeAux] != v.ProbeIP6 || want.Subnet6 != v.Subnet6 {
+		t.Fatalf("FromVLAN: %+v", want)
+	}
+	if d := Differences(want, want); len(d) != 0 {
+		t.Fatalf("same network differs: %v", d)
+	}
+	got := want
+	got.IPv6 = false
+	got.IPRange6 = "2001:db8:150:0:4000::/67"
+	d := Diff(want, got)
+	if len(d) != 2 || d[0] != "ipv6 disabled, want enabled" || d[1] != "ip-range6 2001:db8:150:0:4000::/67, want 2001:db8:150:0:2000::/67" {
+		t.Errorf("diff %q", d)
+	}
+	// An IPv4-only spec does not compare a network's IPv6 half.
+	if d := Differences(FromVLAN(vlan150, "eth1", "a"), got); len(d) != 0 {
+		t.Errorf("IPv4-only spec: %v", d)
+	}
+}
+
+func TestInspectParsesBothPools(t *testing.T) {
+	var a apiNetwork
+	doc := `{"Name":"z","Driver":"ipvlan","EnableIPv6":true,"IPAM":{"Config":[
+		{"Subnet":"2001:db8:150::/64","Gateway":"2001:db8:150::1","IPRange":"2001:db8:150:0:2000::/67"},
+		{"Subnet":"192.0.2.0/25","Gateway":"192.0.2.1","IPRange":"192.0.2.16/28"}]}}`
+	if err := json.Unmarshal([]byte(doc), &a); err != nil {
+		t.Fatal(err)
+	}
+	n := a.network()
+	if !n.IPv6 || n.Subnet != "192.0.2.0/25" || n.Subnet6 != "2001:db8:150::/64" || n.IPRange6 != "2001:db8:150:0:2000::/67" || n.Gateway6 != "2001:db8:150::1" {
+		t.Errorf("parsed %+v", n)
+	}
+}

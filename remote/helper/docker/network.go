@@ -30,14 +30,21 @@ const (
 // Network is a Docker network in normalized form: CIDRs masked, gateway
 // without a prefix, option defaults made explicit.
 type Network struct {
-	ID         string
-	Name       string
-	Driver     string
-	Options    map[string]string
-	Subnet     string
-	Gateway    string
-	IPRange    string
-	Aux        map[string]string
+	ID      string
+	Name    string
+	Driver  string
+	Options map[string]string
+	Subnet  string
+	Gateway string
+	IPRange string
+	Aux     map[string]string
+	// IPv6 is Docker's EnableIPv6; Subnet6, Gateway6, IPRange6 and Aux6
+	// are the IPv6 pool, as for IPv4.
+	IPv6       bool
+	Subnet6    string
+	Gateway6   string
+	IPRange6   string
+	Aux6       map[string]string
 	Attachable bool
 	Labels     map[string]string
 	// DefaultBridge: the bridge name is push's default, not the
@@ -101,6 +108,10 @@ func Normalize(n Network) Network {
 	out.Subnet = normPrefix(n.Subnet)
 	out.IPRange = normPrefix(n.IPRange)
 	out.Gateway = normAddr(n.Gateway)
+	out.Subnet6 = normPrefix(n.Subnet6)
+	out.IPRange6 = normPrefix(n.IPRange6)
+	out.Gateway6 = normAddr(n.Gateway6)
+	out.Aux6 = normAux(n.Aux6)
 	out.Options = map[string]string{}
 	for k, v := range defaultOptions(out.Driver) {
 		out.Options[k] = v
@@ -108,14 +119,20 @@ func Normalize(n Network) Network {
 	for k, v := range n.Options {
 		out.Options[k] = normOption(k, v)
 	}
-	if len(n.Aux) > 0 {
-		out.Aux = map[string]string{}
-		for k, v := range n.Aux {
-			out.Aux[k] = normAddr(v)
-		}
-	}
+	out.Aux = normAux(n.Aux)
 	out.Containers = append([]string(nil), n.Containers...)
 	sort.Strings(out.Containers)
+	return out
+}
+
+func normAux(aux map[string]string) map[string]string {
+	if len(aux) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range aux {
+		out[k] = normAddr(v)
+	}
 	return out
 }
 

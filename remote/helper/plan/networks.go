@@ -165,6 +165,12 @@ func Describe(n docker.Network) string {
 	if n.IPRange != "" {
 		parts = append(parts, "ip-range "+n.IPRange)
 	}
+	if n.Subnet6 != "" {
+		parts = append(parts, "IPv6 subnet6 "+n.Subnet6)
+		if n.IPRange6 != "" {
+			parts = append(parts, "ip-range6 "+n.IPRange6)
+		}
+	}
 	if n.Driver == "bridge" && n.Options[docker.OptMasquerade] == "false" {
 		parts = append(parts, "no masquerade")
 	}

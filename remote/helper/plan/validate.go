@@ -79,6 +79,17 @@ func Validate(s proto.HostSpec) error {
 				bad("network %s: probe ip %s is outside ip-range %s", v.Name, p, rng)
 			}
 		}
+		if v.Subnet6 != "" {
+			s6, ok6 := prefix6(&errs, v.Name, "subnet6", v.Subnet6)
+			g6, gok6 := addr6(&errs, v.Name, "gateway6", v.Gateway6)
+			r6, rok6 := prefix6(&errs, v.Name, "ip-range6", v.IPRange6)
+			if ok6 && gok6 && !s6.Contains(g6) {
+				bad("network %s: gateway6 %s is outside subnet6 %s", v.Name, g6, s6)
+			}
+			if ok6 && rok6 && !within(r6, s6) {
+				bad("network %s: ip-range6 %s is outside subnet6 %s", v.Name, r6, s6)
+			}
+		}
 		urlCheck(&errs, v.Name, v.VerifyURL)
 	}
 	bridges := map[string]string{}
@@ -169,4 +180,22 @@ func urlCheck(errs *[]error, net, u string) {
 	if u != "" && !strings.HasPrefix(u, "http://") {
 		*errs = append(*errs, fmt.Errorf("network %s: verify url %q: only http:// is supported", net, u))
 	}
+}
+
+func prefix6(errs *[]error, net, what, s string) (netip.Prefix, bool) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+		*errs = append(*errs, fmt.Errorf("network %s: %s %q is not an IPv6 CIDR", net, what, s))
+		return netip.Prefix{}, false
+	}
+	return p.Masked(), true
+}
+
+func addr6(errs *[]error, net, what, s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		*errs = append(*errs, fmt.Errorf("network %s: %s %q is not an IPv6 address", net, what, s))
+		return netip.Addr{}, false
+	}
+	return a, true
 }

@@ -21,6 +21,9 @@ import (
 // agent's ip-range.
 func (p Prober) VLAN(ctx context.Context, v proto.VLANNetwork, parent string, addrs []netip.Addr) []proto.Check {
 	gwCheck := proto.Check{Network: v.Name, What: fmt.Sprintf("gateway %s answers a probe on %s", v.Gateway, parent), Want: "echo reply"}
+	if routed(v) {
+		gwCheck.What = fmt.Sprintf("gateway %s answers a probe on %s (ipvlan %s: routed by the host)", v.Gateway, parent, v.Mode)
+	}
 	fail := func(err error) []proto.Check {
 		gwCheck.Error = err.Error()
 		return []proto.Check{gwCheck}
@@ -44,7 +47,7 @@ func (p Prober) VLAN(ctx context.Context, v proto.VLANNetwork, parent string, ad
 	defer pr.close()
 	checks := []proto.Check{gwCheck}
 	if err := pr.ping(ctx, netip.MustParseAddr(v.Gateway)); err != nil {
-		checks[0].Error = err.Error()
+		checks[0].Error = err.Error() + p.l3Hint(v, parent)
 	} else {
 		checks[0].OK, checks[0].Got = true, "echo reply"
 	}
@@ -62,6 +65,9 @@ func (p Prober) VLAN(ctx context.Context, v proto.VLANNetwork, parent string, ad
 			c.OK = true
 		}
 		checks = append(checks, c)
+	}
+	if v.Subnet6 != "" && v.ProbeIP6 != "" {
+		checks = append(checks, pr.vlan6(ctx, v, parent)...)
 	}
 	return checks
 }
@@ -88,8 +94,8 @@ func (p Prober) vlanProbe(v proto.VLANNetwork, par netlink.Link, addr netip.Addr
 		return nil, fmt.Errorf("create %s %s probe link on %s: %w", v.Driver, v.Mode, par.Attrs().Name, err)
 	}
 	route := netip.MustParseAddr(v.Gateway)
-	if v.Driver == "ipvlan" && v.Mode != "l2" {
-		route = netip.Addr{} // l3 modes have no neighbours: route out of the link
+	if routed(v) {
+		route = netip.Addr{} // as Docker does in l3 modes: default route out of the link
 	}
 	bits := netip.MustParsePrefix(v.Subnet).Bits()
 	if err := pr.configure(netip.PrefixFrom(addr, bits), route); err != nil {

@@ -96,6 +96,10 @@ func (pr *probe) configure(addr netip.Prefix, gw netip.Addr) error {
 	r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: nil}
 	if gw.IsValid() {
 		r.Gw = net.IP(gw.AsSlice())
+	} else {
+		// Out of the link, as Docker routes ipvlan l3 containers; netlink
+		// wants the default destination spelled out then.
+		r.Dst, r.Scope = &net.IPNet{IP: net.IPv4zero, Mask: net.CIDRMask(0, 32)}, netlink.SCOPE_LINK
 	}
 	if err := pr.h.RouteAdd(r); err != nil {
 		return fmt.Errorf("probe default route: %w", err)
@@ -107,9 +111,14 @@ func (pr *probe) configure(addr netip.Prefix, gw netip.Addr) error {
 // is answered (the first may be lost to neighbour resolution).
 func (pr *probe) ping(ctx context.Context, dst netip.Addr) error {
 	var c net.PacketConn
+	network, any, reqType, replyType := "ip4:icmp", "0.0.0.0", byte(8), byte(0)
+	if dst.Is6() {
+		// The kernel fills in ICMPv6 checksums on raw sockets.
+		network, any, reqType, replyType = "ip6:ipv6-icmp", "::", 128, 129
+	}
 	err := hostnet.InNS(pr.ns, func() error {
 		var err error
-		c, err = net.ListenPacket("ip4:icmp", "0.0.0.0")
+		c, err = net.ListenPacket(network, any)
 		return err
 	})
 	if err != nil {
@@ -119,7 +128,7 @@ func (pr *probe) ping(ctx context.Context, dst netip.Addr) error {
 	id := uint16(time.Now().UnixNano())
 	deadline := time.Now().Add(pr.p.timeout())
 	for seq := uint16(1); time.Now().Before(deadline) && ctx.Err() == nil; seq++ {
-		if _, err := c.WriteTo(echoRequest(id, seq), &net.IPAddr{IP: net.IP(dst.AsSlice())}); err != nil {
+		if _, err := c.WriteTo(echoRequest(reqType, id, seq), &net.IPAddr{IP: net.IP(dst.AsSlice())}); err != nil {
 			return fmt.Errorf("icmp to %s: %w", dst, err)
 		}
 		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
@@ -129,7 +138,7 @@ func (pr *probe) ping(ctx context.Context, dst netip.Addr) error {
 			if err != nil {
 				break // timeout: send the next one
 			}
-			if isEchoReply(buf[:n], id) && from.(*net.IPAddr).IP.Equal(net.IP(dst.AsSlice())) {
+			if isEchoReply(buf[:n], replyType, id) && from.(*net.IPAddr).IP.Equal(net.IP(dst.AsSlice())) {
 				return nil
 			}
 		}
@@ -170,15 +179,15 @@ func (pr *probe) get(ctx context.Context, rawURL string) (string, error) {
 	return strings.TrimSpace(string(body)), nil
 }
 
-func echoRequest(id, seq uint16) []byte {
-	b := []byte{8, 0, 0, 0, byte(id >> 8), byte(id), byte(seq >> 8), byte(seq), 'p', 'u', 's', 'h'}
+func echoRequest(typ byte, id, seq uint16) []byte {
+	b := []byte{typ, 0, 0, 0, byte(id >> 8), byte(id), byte(seq >> 8), byte(seq), 'p', 'u', 's', 'h'}
 	cs := checksum(b)
 	b[2], b[3] = byte(cs>>8), byte(cs)
 	return b
 }
 
-func isEchoReply(b []byte, id uint16) bool {
-	return len(b) >= 8 && b[0] == 0 && b[1] == 0 && uint16(b[4])<<8|uint16(b[5]) == id
+func isEchoReply(b []byte, typ byte, id uint16) bool {
+	return len(b) >= 8 && b[0] == typ && b[1] == 0 && uint16(b[4])<<8|uint16(b[5]) == id
 }
 
 func checksum(b []byte) uint16 {

@@ -179,7 +179,7 @@ func TestFreeAddr(t *testing.T) {
 }
 
 func TestChecksum(t *testing.T) {
-	b := echoRequest(0x1234, 1)
+	b := echoRequest(8, 0x1234, 1)
 	if checksum(b) != 0 {
 		t.Fatalf("checksum of a packet with its checksum is %#x, want 0", checksum(b))
 	}
