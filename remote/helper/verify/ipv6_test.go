@@ -26,7 +26,9 @@ func TestVLANProbeIPv6(t *testing.T) {
 	must(t, l.gwH.AddrAdd(trgw, a))
 	l.echo(t, "[2001:db8:160::1]:8080")
 
-	p := Prober{Handle: l.agentH, Timeout: 3 * time.Second}
+	// A bound, not a measurement: under load the kernel's macvlan
+	// multicast delivery (neighbour discovery) is deferred to a workqueue.
+	p := Prober{Handle: l.agentH, Timeout: 10 * time.Second}
 	v := proto.VLANNetwork{Name: "z_vlan160", Driver: "macvlan", Mode: "bridge", VID: 160,
 		Subnet: "192.0.2.128/25", Gateway: "192.0.2.129", IPRange: "192.0.2.144/28", ProbeIP: "192.0.2.158",
 		VerifyURL: "http://192.0.2.129:8080/",

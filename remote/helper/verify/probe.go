@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -77,6 +78,11 @@ func newProbe(p Prober) (*probe, error) {
 	if lo, err := h.LinkByName("lo"); err == nil {
 		h.LinkSetUp(lo)
 	}
+	// No duplicate address detection on the probe's links: their IPv6
+	// link-local address would stay tentative for a second or more.
+	_ = hostnet.InNS(ns, func() error {
+		return os.WriteFile("/proc/sys/net/ipv6/conf/default/accept_dad", []byte("0"), 0o644)
+	})
 	return pr, nil
 }
 
