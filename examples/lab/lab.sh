@@ -18,6 +18,10 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "lab: must run as root (it creates bridges and taps and runs qemu); try: sudo $0 $1" >&2
 	exit 1
 fi
+if [[ -L $state && ! -d $state ]]; then
+	echo "lab: $state is a symlink to nothing (or to itself); remove it (rm $state) and run $0 $1 again" >&2
+	exit 1
+fi
 mkdir -p "$state/bin"
 (cd "$repo" && go build -o "$state/bin/labctl" ./examples/lab/labctl &&
 	go build -o "$state/bin/vcsim" ./examples/lab/vcsim)

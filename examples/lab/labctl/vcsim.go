@@ -55,16 +55,15 @@ func startVCSim(ctx context.Context, c config) (string, error) {
 }
 
 // vcsimPID is the simulator's pid when it is alive.
+// Without its pid file it is found by its command line (-state DIR).
 func vcsimPID(dir topology.Dir) (int, bool) {
-	b, err := os.ReadFile(dir.VCSimPID())
-	if err != nil {
-		return 0, false
+	parts := []string{"vcsim", "-state\x00" + string(dir) + "\x00"}
+	if b, err := os.ReadFile(dir.VCSimPID()); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 && labvm.IsProcess(pid, parts...) {
+			return pid, true
+		}
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0, false
-	}
-	return pid, labvm.IsProcess(pid, "vcsim", "-state\x00"+string(dir)+"\x00")
+	return labvm.FindProcess(parts...)
 }
 
 func stopVCSim(ctx context.Context, dir topology.Dir) error {

@@ -91,17 +91,40 @@ func Boot(ctx context.Context, img Image, dir topology.Dir, vm topology.VM) (int
 }
 
 // Running reports the pid of vm's qemu when it is alive. A pid file whose
-// process is gone, or is not this VM's qemu, counts as not running.
+// process is gone, or is not this VM's qemu, counts as not running. When
+// the pid file is gone (its state folder was removed under a running lab)
+// the qemu that was told to write it is found by its command line, so that
+// down can still stop it.
 func Running(dir topology.Dir, name string) (int, bool) {
-	b, err := os.ReadFile(dir.PID(name))
+	if pid, ok := fromPIDFile(dir.PID(name)); ok && IsProcess(pid, "qemu-system", "-name\x00"+name+"\x00") {
+		return pid, true
+	}
+	return FindProcess("qemu-system", "-name\x00"+name+"\x00", "-pidfile\x00"+dir.PID(name)+"\x00")
+}
+
+func fromPIDFile(path string) (int, bool) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
+	return pid, err == nil && pid > 0
+}
+
+// FindProcess is the first process whose command line contains every one
+// of parts.
+func FindProcess(parts ...string) (int, bool) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
 		return 0, false
 	}
-	return pid, IsProcess(pid, "qemu-system", "-name\x00"+name+"\x00")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err == nil && pid != os.Getpid() && IsProcess(pid, parts...) {
+			return pid, true
+		}
+	}
+	return 0, false
 }
 
 // IsProcess reports whether pid is alive and its command line contains
