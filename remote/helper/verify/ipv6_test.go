@@ -5,7 +5,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -28,7 +27,7 @@ func TestVLANProbeIPv6(t *testing.T) {
 
 	// A bound, not a measurement: under load the kernel's macvlan
 	// multicast delivery (neighbour discovery) is deferred to a workqueue.
-	p := Prober{Handle: l.agentH, Timeout: 10 * time.Second}
+	p := Prober{Handle: l.agentH, Timeout: answerBound}
 	v := proto.VLANNetwork{Name: "z_vlan160", Driver: "macvlan", Mode: "bridge", VID: 160,
 		Subnet: "192.0.2.128/25", Gateway: "192.0.2.129", IPRange: "192.0.2.144/28", ProbeIP: "192.0.2.158",
 		VerifyURL: "http://192.0.2.129:8080/",

@@ -108,10 +108,15 @@ func probeLinks(t *testing.T, h *netlink.Handle) []string {
 // TestSNATProbe: without push's SNAT the endpoint cannot answer the
 // probe (the gateway has no route back to the bridge subnet); with it,
 // the endpoint sees the source address. Either way no probe is left.
+// answerBound bounds probes that must succeed: a loaded machine may take
+// seconds to answer in a namespace; it is a bound, never a measure.
+const answerBound = 20 * time.Second
+
 func TestSNATProbe(t *testing.T) {
 	l := newLab(t)
 	ctx := context.Background()
-	p := Prober{Handle: l.agentH, Timeout: 2 * time.Second}
+	p := Prober{Handle: l.agentH, Timeout: 2 * time.Second} // for probes that must fail
+	answers := Prober{Handle: l.agentH, Timeout: answerBound}
 	b := Bridge{Network: "z_custom_a", Bridge: "z_custom_a", Subnet: netip.MustParsePrefix("172.19.0.0/16"),
 		InUse: []netip.Addr{netip.MustParseAddr("172.19.255.254")}}
 	const url = "http://198.51.100.1:8080/"
@@ -125,11 +130,11 @@ func TestSNATProbe(t *testing.T) {
 	}
 
 	must(t, snat.Rules{NetNS: int(l.agent)}.Replace([]proto.SNATRule{{Subnet: "172.19.0.0/16", Bridge: "z_custom_a", SourceIP: "198.51.100.111"}}))
-	checks = p.SNAT(ctx, b, "198.51.100.111", url)
+	checks = answers.SNAT(ctx, b, "198.51.100.111", url)
 	if len(checks) != 1 || !checks[0].OK || checks[0].Got != "198.51.100.111" {
 		t.Fatalf("with SNAT: %+v, want the endpoint to see 198.51.100.111", checks)
 	}
-	checks = p.SNAT(ctx, b, "198.51.100.112", url)
+	checks = answers.SNAT(ctx, b, "198.51.100.112", url)
 	if checks[0].OK || !strings.Contains(checks[0].Error, "saw 198.51.100.111") {
 		t.Fatalf("wrong source accepted: %+v", checks)
 	}
@@ -143,11 +148,12 @@ func TestSNATProbe(t *testing.T) {
 func TestVLANProbeMacvlan(t *testing.T) {
 	l := newLab(t)
 	ctx := context.Background()
-	p := Prober{Handle: l.agentH, Timeout: 2 * time.Second}
+	p := Prober{Handle: l.agentH, Timeout: 2 * time.Second} // for probes that must fail
+	answers := Prober{Handle: l.agentH, Timeout: answerBound}
 	v := proto.VLANNetwork{Name: "z_vlan160", Driver: "macvlan", Mode: "bridge", VID: 160,
 		Subnet: "192.0.2.128/25", Gateway: "192.0.2.129", IPRange: "192.0.2.144/28", ProbeIP: "192.0.2.158",
 		VerifyURL: "http://192.0.2.129:8080/"}
-	checks := p.VLAN(ctx, v, "tr0", ProbeAddrs(v, true, nil))
+	checks := answers.VLAN(ctx, v, "tr0", ProbeAddrs(v, true, nil))
 	if len(checks) != 2 || !checks[0].OK || !checks[1].OK || checks[1].Got != "192.0.2.158" {
 		t.Fatalf("macvlan probe: %+v, want gateway and endpoint checks to pass", checks)
 	}
