@@ -26,6 +26,8 @@ import (
 // report format.
 func TestWorkspaceRestrictedToEnclave(t *testing.T) {
 	lab := labenv.Require(t)
+	start := time.Now()
+	defer func() { t.Logf("with the lab held: %s", time.Since(start).Round(time.Second)) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	agents := []string{"kasm-agent-1", "kasm-agent-2"}
