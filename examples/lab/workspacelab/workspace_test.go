@@ -37,8 +37,10 @@ func TestWorkspaceRestrictedToEnclave(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
 		for _, a := range agents {
-			if err := lab.Reset(context.Background(), a); err != nil {
+			if err := lab.Reset(ctx, a); err != nil {
 				t.Errorf("reset %s: %v", a, err)
 			}
 		}
@@ -157,7 +159,11 @@ func writeInventory(t *testing.T, lab *labenv.Lab, d *kasmdouble.Double, names [
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := template.Must(template.ParseFiles("testdata/inventory.hcl.tmpl")).Execute(f, data); err != nil {
+	tmpl, err := template.ParseFiles("testdata/inventory.hcl.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tmpl.Execute(f, data); err != nil {
 		t.Fatal(err)
 	}
 	return path
