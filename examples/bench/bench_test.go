@@ -132,8 +132,8 @@ func TestFloorScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ip link set trunk0 up", "ip -4 addr flush dev trunk0", "networkctl reload",
-		"w " + netcfg.NetworkdFile + " ", "w " + state.UnitFile + " ", "w " + state.Applied + " ",
+	for _, want := range []string{"link set trunk0 up", "address flush dev trunk0", "| ip -4 -batch -", "networkctl reload",
+		"> " + netcfg.NetworkdFile + "\n", "> " + state.UnitFile + "\n", "> " + state.Applied + "\n",
 		"ln -sfn " + state.UnitFile + " " + state.WantsLink, "ln -sfn " + state.BinaryPath(strings.Repeat("a", 64)) + " " + state.Link} {
 		if !strings.Contains(s, want) {
 			t.Errorf("floor script lacks %q:\n%s", want, s)
