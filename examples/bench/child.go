@@ -63,10 +63,11 @@ func pushChild(ctx context.Context, hostsPath, mode string, forks int, profile s
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	began := time.Now()
-	// The floor's and Ansible's timeouts are 30s and 60s: on a loaded
-	// machine 300 handshakes at once take a while.
+	// On a loaded machine 300 handshakes at once take a while, 1000 longer
+	// (the floor's handshake has no timeout at all: x/crypto/ssh's Timeout
+	// bounds its TCP connect only).
 	tr, err := sshhosts.New(pushssh.Options{SSHConfigPath: "none", AgentSocket: "none",
-		DialTimeout: 30 * time.Second, HandshakeTimeout: 30 * time.Second,
+		DialTimeout: connTimeout(len(hosts)), HandshakeTimeout: connTimeout(len(hosts)),
 		Getenv: func(string) string { return "" }})
 	if err != nil {
 		return err
@@ -129,7 +130,7 @@ func floorChild(ctx context.Context, hostsPath, work string, forks int) error {
 		return err
 	}
 	cfg := &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: hk, Timeout: 30 * time.Second}
+		HostKeyCallback: hk, Timeout: connTimeout(len(hosts))}
 	res := childResult{Hosts: len(hosts)}
 	var mu sync.Mutex
 	sem := make(chan struct{}, max(forks, 1))
@@ -180,4 +181,11 @@ func floorOne(ctx context.Context, h playbooks.Host, cfg *ssh.ClientConfig, scri
 		return fmt.Errorf("%w: %.200s", err, out)
 	}
 	return nil
+}
+
+// connTimeout bounds push's connect and handshake on a fleet of n hosts
+// all at once: 30s, and 100ms more per host past 300 (on 2 shared cores
+// 1000 handshakes at once take about a minute).
+func connTimeout(n int) time.Duration {
+	return 30*time.Second + time.Duration(max(n-300, 0))*100*time.Millisecond
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -44,7 +45,10 @@ type benchFleet struct {
 }
 
 func startFleet(ctx context.Context, n int, logLevel string) (_ *benchFleet, err error) {
-	f, err := sshfleet.Start(ctx, n, sshfleet.Options{PrivateDirs: privateDirs, LogLevel: logLevel})
+	// Starting sshd takes longer than sshfleet's default minute past a
+	// few hundred hosts on a loaded machine.
+	f, err := sshfleet.Start(ctx, n, sshfleet.Options{PrivateDirs: privateDirs, LogLevel: logLevel,
+		StartTimeout: time.Minute + time.Duration(n)*300*time.Millisecond})
 	if err != nil {
 		return nil, fmt.Errorf("start fleet of %d: %w", n, err)
 	}
