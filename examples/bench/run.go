@@ -51,7 +51,7 @@ func runAll(ctx context.Context, sizes []int, lab, out, strategy string, ansible
 		largest = max(largest, n)
 	}
 	var errs []string
-	if len(sizes) > 0 && !checkOnly {
+	if len(sizes) > 0 && !checkOnly && ansibleMax > 0 {
 		if err := b.count(ctx); err != nil {
 			errs = append(errs, "counting: "+err.Error())
 		}
