@@ -168,10 +168,6 @@ func (c *Conn) runScript(f frame, h HelperSet, args []string, cached bool) strin
 	for _, a := range args {
 		quoted = append(quoted, shellQuote(a))
 	}
-	sudo := ""
-	if c.become {
-		sudo = "sudo -n -- "
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "d=%s\nfor h in", c.helperDir())
 	if cached {
@@ -179,8 +175,14 @@ func (c *Conn) runScript(f frame, h HelperSet, args []string, cached bool) strin
 			fmt.Fprintf(&b, ` "$d/%s"`, helperName(sha))
 		}
 	}
-	fmt.Fprintf(&b, "; do\n\tif [ -x \"$h\" ]; then\n\t\techo %s\n\t\t%s\"$h\" %s\n\t\tr=$?\n\t\techo \"%s $r\"\n\t\texit $r\n\tfi\ndone\necho \"%s $(uname -m) $(gzip -V >/dev/null 2>&1 && echo gzip)\"\nexit %d\n",
-		f.mark("begin"), sudo, strings.Join(quoted, " "), f.mark("end"), f.mark("missing"), exitMissing)
+	fmt.Fprintf(&b, "; do\n\tif [ -x \"$h\" ]; then\n\t\techo %s\n\t\t\"$h\" %s\n\t\tr=$?\n\t\techo \"%s $r\"\n\t\texit $r\n\tfi\ndone\necho \"%s $(uname -m) $(gzip -V >/dev/null 2>&1 && echo gzip)\"\nexit %d\n",
+		f.mark("begin"), strings.Join(quoted, " "), f.mark("end"), f.mark("missing"), exitMissing)
+	if c.become {
+		// The whole script runs as root: the helper makes its state
+		// folder private to root, so the user could not even see that
+		// the helper is there.
+		return "sudo -n -- sh -c " + shellQuote(b.String())
+	}
 	return b.String()
 }
 
