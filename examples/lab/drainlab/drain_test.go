@@ -29,7 +29,7 @@ var ranges = map[int][]string{
 func TestLiveChange(t *testing.T) {
 	needs.NotShort(t)
 	lab := labenv.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	agents := agentNames(lab)
 	step := stepTimer(t)
