@@ -76,8 +76,10 @@ func TestLiveChange(t *testing.T) {
 func rolling(t *testing.T, ctx context.Context, f *fleet, agents []string) {
 	since := map[string]string{}
 	sessions := map[string][]string{}
-	eachAgent(t, agents, func(a string) error {
+	for _, a := range agents {
 		sessions[a] = []string{a + "-s1", a + "-s2"}
+	}
+	eachAgent(t, agents, func(a string) error {
 		return f.startSessions(ctx, a, sessions[a]...)
 	})
 	for _, a := range agents {
