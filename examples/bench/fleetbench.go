@@ -38,6 +38,9 @@ type bench struct {
 	// checkOnly runs first contact and workload 1 only (-check-only):
 	// for the largest fleets.
 	checkOnly bool
+	// forks bounds the hosts push and the floor work on at once (-forks);
+	// 0: every host of the fleet.
+	forks int
 	// skippedAnsible are the fleet sizes Ansible did not run on.
 	skippedAnsible []int // by tool+workload: conns and execs per host from the counting fleet
 }
@@ -67,6 +70,14 @@ func (b *bench) fleetRun(f *benchFleet, r Run, fn func() (Measured, error)) (Run
 		return r, err
 	}
 	return r, nil
+}
+
+// inFlight is how many of n hosts push and the floor work on at once.
+func (b *bench) inFlight(n int) int {
+	if b.forks > 0 {
+		return min(n, b.forks)
+	}
+	return n
 }
 
 func (b *bench) runPush(ctx context.Context, f *benchFleet, hostsFile, workload, mode, profile string, forks int) (Run, error) {
@@ -103,7 +114,7 @@ func (b *bench) runFloor(ctx context.Context, f *benchFleet, hostsFile, workload
 	}
 	var cr childResult
 	r, err := b.fleetRun(f, r, func() (Measured, error) {
-		m, out, err := runMeasured(ctx, b.log, b.self, []string{"floor", "-hosts", hostsFile, "-work", work, "-forks", fmt.Sprint(f.Len())}, nil)
+		m, out, err := runMeasured(ctx, b.log, b.self, []string{"floor", "-hosts", hostsFile, "-work", work, "-forks", fmt.Sprint(b.inFlight(f.Len()))}, nil)
 		if err == nil {
 			err = json.Unmarshal(out, &cr)
 		}
@@ -268,12 +279,14 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 				return checkConverged(f)
 			},
 			func() error { return f.forEach(ctx, f.reset) },
-			func() error { return keep(&push2)(b.runPush(ctx, f, hostsFile, W2Converge, "apply", "", n)) })
+			func() error {
+				return keep(&push2)(b.runPush(ctx, f, hostsFile, W2Converge, "apply", "", b.inFlight(n)))
+			})
 	}
 	for range b.repeat {
 		steps = append(steps,
 			func() error { return keep(&floor1)(b.runFloor(ctx, f, hostsFile, W1Check)) },
-			func() error { return keep(&push1)(b.runPush(ctx, f, hostsFile, W1Check, "check", "", n)) })
+			func() error { return keep(&push1)(b.runPush(ctx, f, hostsFile, W1Check, "check", "", b.inFlight(n))) })
 	}
 	steps = append(steps, func() error {
 		for _, rs := range [][]Run{floor2, push2, floor1, push1} {
@@ -305,7 +318,7 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 		// Profiled runs are extra, not timed: a profile costs a little.
 		steps = append(steps,
 			func() error {
-				_, err := b.runPush(ctx, f, hostsFile, W1Check, "check", prof("check"), n)
+				_, err := b.runPush(ctx, f, hostsFile, W1Check, "check", prof("check"), b.inFlight(n))
 				return err
 			})
 	}
@@ -313,7 +326,7 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 		steps = append(steps,
 			func() error { return f.forEach(ctx, f.reset) },
 			func() error {
-				_, err := b.runPush(ctx, f, hostsFile, W2Converge, "apply", prof("apply"), n)
+				_, err := b.runPush(ctx, f, hostsFile, W2Converge, "apply", prof("apply"), b.inFlight(n))
 				return err
 			})
 	}

@@ -53,6 +53,7 @@ func dispatch(ctx context.Context, args []string) error {
 		repeat := fs.Int("repeat", envInt("BENCH_REPEAT", 3), "push and floor runs per cell, median kept (BENCH_REPEAT)")
 		ansibleMax := fs.Int("ansible-max-n", envInt("BENCH_ANSIBLE_MAX_N", 100), "largest fleet Ansible runs on (BENCH_ANSIBLE_MAX_N)")
 		checkOnly := fs.Bool("check-only", os.Getenv("BENCH_CHECK_ONLY") == "1", "first contact and workload 1 only, no counting fleet (BENCH_CHECK_ONLY=1)")
+		forks := fs.Int("forks", envInt("BENCH_FORKS", 0), "hosts at once for push and the floor alike; 0: every host (BENCH_FORKS)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -60,7 +61,7 @@ func dispatch(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return runAll(ctx, ns, *lab, *out, *strategy, *ansibleMax, max(*repeat, 1), *checkOnly)
+		return runAll(ctx, ns, *lab, *out, *strategy, *ansibleMax, max(*repeat, 1), *checkOnly, max(*forks, 0))
 	case "rss":
 		n := fs.Int("n", 100, "hosts")
 		spew := fs.Int("spew", 10, "of which send endless output")

@@ -28,7 +28,7 @@ func parseSizes(s string) ([]int, error) {
 }
 
 // runAll is `bench run`: the fleet sizes, then the lab.
-func runAll(ctx context.Context, sizes []int, lab, out, strategy string, ansibleMax, repeat int, checkOnly bool) error {
+func runAll(ctx context.Context, sizes []int, lab, out, strategy string, ansibleMax, repeat int, checkOnly bool, forks int) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("bench needs root (network namespaces, sshd fleets)")
 	}
@@ -44,7 +44,7 @@ func runAll(ctx context.Context, sizes []int, lab, out, strategy string, ansible
 		return err
 	}
 	defer logf.Close()
-	b := &bench{self: self, out: out, log: logf, strategy: strategy, ansibleMax: ansibleMax, repeat: repeat, checkOnly: checkOnly, res: Results{Machine: machine()}}
+	b := &bench{self: self, out: out, log: logf, strategy: strategy, ansibleMax: ansibleMax, repeat: repeat, checkOnly: checkOnly, forks: forks, res: Results{Machine: machine()}}
 	raiseLimits(b)
 	largest := 0
 	for _, n := range sizes {
