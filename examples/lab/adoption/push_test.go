@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"text/template"
 	"time"
@@ -16,36 +15,6 @@ import (
 	"github.com/kasmfleet/push/examples/lab/labenv"
 	"github.com/kasmfleet/push/remote/proto"
 )
-
-// The tests drive the real push binary, built by make as users get it.
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-func pushBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		root, err := labenv.LabRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		root = filepath.Join(root, "..", "..")
-		out, err := exec.Command("make", "-s", "-C", root, "build").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			binPath = string(out)
-			return
-		}
-		binPath = filepath.Join(root, "bin", "push")
-	})
-	if buildErr != nil {
-		t.Fatalf("make build: %v: %s", buildErr, binPath)
-	}
-	return binPath
-}
 
 type pushRun struct {
 	code     int
@@ -58,7 +27,7 @@ func push(t *testing.T, args ...string) pushRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, pushBinary(t), args...)
+	cmd := exec.CommandContext(ctx, labenv.PushBinary(t), args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")

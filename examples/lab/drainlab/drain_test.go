@@ -44,7 +44,7 @@ func TestLiveChange(t *testing.T) {
 	step("reset 3 agents, probe image")
 
 	// The fleet before: per_agent 28, no sessions, so no drain.
-	pushBinary(t)
+	labenv.PushBinary(t)
 	step("make build")
 	r := f.start(t, ctx, f.inventory(t, 28), "--batch", "100%")
 	if code, _ := r.wait(); code != 0 {

@@ -21,35 +21,6 @@ import (
 	"github.com/kasmfleet/push/remote/proto"
 )
 
-// The tests drive the real push binary, built by make as users get it.
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-func pushBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		root, err := labenv.LabRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		root = filepath.Join(root, "..", "..")
-		out, err := exec.Command("make", "-s", "-C", root, "build").CombinedOutput()
-		if err != nil {
-			buildErr, binPath = err, string(out)
-			return
-		}
-		binPath = filepath.Join(root, "bin", "push")
-	})
-	if buildErr != nil {
-		t.Fatalf("make build: %v: %s", buildErr, binPath)
-	}
-	return binPath
-}
-
 // event is one line of push's --json progress stream.
 type event struct {
 	Time  time.Time `json:"time"`
@@ -146,7 +117,7 @@ func (f *fleet) start(t *testing.T, ctx context.Context, inv string, args ...str
 	r := &pushRun{t: t, grew: make(chan struct{}), done: make(chan struct{})}
 	var ended context.CancelFunc
 	r.ctx, ended = context.WithCancel(ctx)
-	r.cmd = exec.CommandContext(ctx, pushBinary(t), args...)
+	r.cmd = exec.CommandContext(ctx, labenv.PushBinary(t), args...)
 	r.cmd.Env = append(os.Environ(), "NO_COLOR=1", "XDG_STATE_HOME="+f.state,
 		"KASM_USERNAME="+kasmdouble.Username, "KASM_PASSWORD="+kasmdouble.Password)
 	r.cmd.Stdout = &r.out

@@ -170,7 +170,7 @@ type pushRun struct {
 // it said.
 func push(t *testing.T, ctx context.Context, args ...string) pushRun {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, pushBinary(t), args...)
+	cmd := exec.CommandContext(ctx, labenv.PushBinary(t), args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "XDG_STATE_HOME="+t.TempDir())
@@ -184,17 +184,4 @@ func push(t *testing.T, ctx context.Context, args ...string) pushRun {
 	}
 	t.Logf("push %s → exit %d in %s\n%s\n%s", strings.Join(args, " "), r.code, time.Since(start).Round(100*time.Millisecond), r.out, r.err)
 	return r
-}
-
-func pushBinary(t *testing.T) string {
-	t.Helper()
-	root, err := labenv.LabRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root = filepath.Join(root, "..", "..")
-	if out, err := exec.Command("make", "-s", "-C", root, "build").CombinedOutput(); err != nil {
-		t.Fatalf("make build: %v: %s", err, out)
-	}
-	return filepath.Join(root, "bin", "push")
 }
