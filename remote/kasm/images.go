@@ -53,7 +53,8 @@ func (r Restriction) Equal(o Restriction) bool {
 	return r.Restricted == o.Restricted && r.AllowSelection == o.AllowSelection && slices.Equal(a, b)
 }
 
-// String is the restriction for a person.
+// String is the restriction for a person, in the words push's reports use
+// (playbooks.Restriction, which keeps playbooks free of this package).
 func (r Restriction) String() string {
 	if !r.Restricted {
 		return "not restricted to networks"
@@ -63,7 +64,7 @@ func (r Restriction) String() string {
 		s = "restricted to no network"
 	}
 	if r.AllowSelection {
-		return s + "; the user chooses"
+		return s + ", user selects"
 	}
 	return s
 }
