@@ -29,6 +29,7 @@ type fleetFlags struct {
 	drainTimeout                    *time.Duration // nil: the rollout block's
 	forks                           int
 	timeout                         time.Duration
+	connectTimeout                  time.Duration // 0: the SSH package's defaults
 }
 
 func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
@@ -37,6 +38,7 @@ func (f *fleetFlags) register(fs *flag.FlagSet, mode playbooks.Mode) {
 	fs.StringVar(&f.limit, "limit", "", "only these agents: comma-separated agent names, group names or globs")
 	fs.IntVar(&f.forks, "forks", runner.DefaultForks, "hosts worked on at once within a batch")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "longest time one host may take")
+	f.registerConnectTimeout(fs)
 	if mode == playbooks.ModeCheck {
 		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 		fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report to this file")
@@ -182,8 +184,15 @@ func interrupts(ctx context.Context, io stdio) (context.Context, <-chan struct{}
 	return ctx, stop, func() { close(done); cancel() }
 }
 
+// registerConnectTimeout adds --connect-timeout, which every command that
+// dials hosts takes.
+func (f *fleetFlags) registerConnectTimeout(fs *flag.FlagSet) {
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", 0, "longest wait for a host's TCP connect, and again for its SSH handshake (default 10s and 15s; raise it for hosts under heavy load)")
+}
+
 func sshOptions(io stdio, f *fleetFlags) ssh.Options {
-	o := ssh.Options{AcceptNewHostKeys: f.acceptNew, OpTimeout: f.timeout, Getenv: io.getenv}
+	o := ssh.Options{AcceptNewHostKeys: f.acceptNew, OpTimeout: f.timeout, Getenv: io.getenv,
+		DialTimeout: f.connectTimeout, HandshakeTimeout: f.connectTimeout}
 	if tty, ok := io.in.(*os.File); ok && io.tty { // a passphrase is read from a terminal only
 		o.Passphrase = ssh.TerminalPassphrase(tty, io.err)
 	}

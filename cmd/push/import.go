@@ -33,6 +33,7 @@ func runImport(ctx context.Context, io stdio, args []string) int {
 	fs.BoolVar(&f.acceptNew, "accept-new-host-keys", false, "trust unknown host keys on first use and record them (changed keys are always refused)")
 	fs.IntVar(&f.forks, "forks", 20, "hosts read at once")
 	fs.DurationVar(&f.timeout, "timeout", 0, "longest time one host may take (default 5m)")
+	f.registerConnectTimeout(fs)
 	targets, code, ok := parse(fs, args)
 	if !ok {
 		return code
