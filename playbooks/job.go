@@ -2,6 +2,7 @@ package playbooks
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/kasmfleet/push/remote/proto"
 	"github.com/kasmfleet/push/runner"
@@ -41,6 +42,11 @@ func (j Job) Go(ctx context.Context) runner.Summary {
 // turn is one host's turn in its batch: the helper, asked once, and its
 // answer judged; in apply with a drain, wrapped in drain and undrain.
 func (j Job) turn(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
+	// The helper would refuse such a spec with less to go on.
+	if h.TrunkAuto && h.Spec.Trunk != nil && h.Spec.Trunk.MAC == "" {
+		return runner.Answer{}, &runner.HostError{Host: h.Name, Step: StepTrunkMACs, Err: fmt.Errorf(
+			"trunk_nic is \"auto\" but vSphere gave no trunk NIC for VM %s, so the host's trunk NIC is unknown: either vSphere could not be read, or the VM has no NIC on the trunk port group yet (apply adds it first; plan the host after that)", h.VM)}
+	}
 	if j.Mode == ModeApply && j.Drain != nil {
 		return j.drained(ctx, h, step)
 	}
