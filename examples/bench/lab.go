@@ -116,7 +116,9 @@ func (b *bench) labRuns(ctx context.Context, l *labenv.Lab) error {
 	inv := l.InventoryPath()
 	pushRun := func(workload string) error {
 		_, err := measure(Run{Workload: workload, Hosts: n, Tool: ToolPush, Note: "includes the vSphere part (vcsim)"}, func() (Measured, error) {
-			m, _, err := runMeasured(ctx, b.log, pushBin, []string{"apply", inv}, nil)
+			// All agents at once, as Ansible's play (no serial) runs them:
+			// the inventory's canary batches would put push's hosts in turn.
+			m, _, err := runMeasured(ctx, b.log, pushBin, []string{"apply", "--batch", "100%", inv}, nil)
 			return m, err
 		})
 		return err
