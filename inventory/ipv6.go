@@ -1,14 +1,13 @@
 package inventory
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 )
 
 // A VLAN may carry an IPv6 subnet beside its IPv4 one (subnet6,
 // gateway6): Docker's --ipv6 network with a second IPAM pool. Each agent
-// gets a slice of it by the same rule as IPv4 (Slices6): the slice
+// gets a slice of it by the same rule as IPv4 (Slices): the slice
 // holding gateway6 is skipped, slot N is the N-th slice left.
 
 // maxPerAgent6 is the longest IPv6 slice prefix: 16 addresses.
@@ -61,57 +60,6 @@ func (r *attrReader) addr6(name string) netip.Addr {
 	return a
 }
 
-// Slices6 is Slices for an IPv6 subnet. Slot numbers stay far below
-// 2^62, so 64-bit arithmetic on the slice index is enough.
-type Slices6 struct {
-	Subnet  netip.Prefix
-	Gateway netip.Addr
-	Bits    int
-}
-
-// Count is how many slots the subnet has, at most 2^62.
-func (s Slices6) Count() int {
-	if s.Bits < s.Subnet.Bits() || s.Bits > 128 {
-		return 0
-	}
-	n := 1 << min(s.Bits-s.Subnet.Bits(), 62)
-	if s.Subnet.Contains(s.Gateway) {
-		n--
-	}
-	return n
-}
-
-// Slot returns slot n's slice.
-func (s Slices6) Slot(n int) (netip.Prefix, error) {
-	if n < 0 || n >= s.Count() {
-		return netip.Prefix{}, fmt.Errorf("slot %d is outside 0..%d", n, s.Count()-1)
-	}
-	idx := uint64(n)
-	if s.Subnet.Contains(s.Gateway) && idx >= s.index(s.Gateway) {
-		idx++
-	}
-	return netip.PrefixFrom(addShifted(s.Subnet.Addr(), idx, 128-s.Bits), s.Bits), nil
-}
-
-// index is the position of the slice that holds a.
-func (s Slices6) index(a netip.Addr) uint64 {
-	hi, lo := u128(a)
-	bhi, blo := u128(s.Subnet.Addr())
-	dlo := lo - blo
-	dhi := hi - bhi
-	if lo < blo {
-		dhi--
-	}
-	shift := uint(128 - s.Bits)
-	switch {
-	case shift >= 64:
-		return dhi >> (shift - 64)
-	case shift == 0:
-		return dlo
-	}
-	return dhi<<(64-shift) | dlo>>shift
-}
-
 // ProbeAddr6 is the address of an IPv6 slice reserved for verify's probe:
 // its last address (IPv6 has no broadcast).
 func ProbeAddr6(slice netip.Prefix) netip.Addr {
@@ -125,39 +73,6 @@ func ProbeAddr6(slice netip.Prefix) netip.Addr {
 		lo |= (uint64(1) << host) - 1
 	}
 	return from128(hi, lo)
-}
-
-// addShifted is base + idx<<shift.
-func addShifted(base netip.Addr, idx uint64, shift int) netip.Addr {
-	hi, lo := u128(base)
-	var ahi, alo uint64
-	switch {
-	case shift >= 128:
-	case shift >= 64:
-		ahi = idx << (shift - 64)
-	case shift == 0:
-		alo = idx
-	default:
-		ahi, alo = idx>>(64-shift), idx<<shift
-	}
-	nlo := lo + alo
-	carry := uint64(0)
-	if nlo < lo {
-		carry = 1
-	}
-	return from128(hi+ahi+carry, nlo)
-}
-
-func u128(a netip.Addr) (hi, lo uint64) {
-	b := a.As16()
-	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
-}
-
-func from128(hi, lo uint64) netip.Addr {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], hi)
-	binary.BigEndian.PutUint64(b[8:], lo)
-	return netip.AddrFrom16(b)
 }
 
 // vlan6 checks a VLAN's IPv6 half and fills per_agent6's default: as many
@@ -215,7 +130,7 @@ func (v *validator) agentSlice6(a *Agent, vl *VLAN, av *AgentVLAN) bool {
 			"vlan %q has subnet6, and an agent's IPv6 slice comes from its slot: give agent %q slot = N.", vl.Name, a.Name)
 		return false
 	}
-	sl := Slices6{Subnet: vl.Subnet6, Gateway: vl.Gateway6, Bits: vl.PerAgent6}
+	sl := Slices{Subnet: vl.Subnet6, Gateway: vl.Gateway6, Bits: vl.PerAgent6}
 	r, err := sl.Slot(*a.Slot)
 	if err != nil {
 		v.errorf(a.Range("slot"), "Not enough slices",

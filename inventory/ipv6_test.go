@@ -6,33 +6,33 @@ import (
 	"testing"
 )
 
-func TestSlices6(t *testing.T) {
+func TestSlicesIPv6(t *testing.T) {
 	p, a := netip.MustParsePrefix, netip.MustParseAddr
 	for _, tc := range []struct {
-		s     Slices6
+		s     Slices
 		count int
 		slots map[int]string
 		probe map[int]string
 	}{
 		{ // gateway in slice 0: slot 0 is the second slice
-			s:     Slices6{Subnet: p("2001:db8:150::/64"), Gateway: a("2001:db8:150::1"), Bits: 67},
+			s:     Slices{Subnet: p("2001:db8:150::/64"), Gateway: a("2001:db8:150::1"), Bits: 67},
 			count: 7,
 			slots: map[int]string{0: "2001:db8:150:0:2000::/67", 1: "2001:db8:150:0:4000::/67", 6: "2001:db8:150:0:e000::/67"},
 			probe: map[int]string{0: "2001:db8:150:0:3fff:ffff:ffff:ffff"},
 		},
 		{ // the lab's shape: /64 cut like 192.0.2.0/25 by /28
-			s:     Slices6{Subnet: p("2001:db8:150::/64"), Gateway: a("2001:db8:150::1"), Bits: 67},
+			s:     Slices{Subnet: p("2001:db8:150::/64"), Gateway: a("2001:db8:150::1"), Bits: 67},
 			count: 7,
 			slots: map[int]string{2: "2001:db8:150:0:6000::/67"},
 		},
 		{ // gateway in a middle slice is skipped
-			s:     Slices6{Subnet: p("2001:db8::/120"), Gateway: a("2001:db8::41"), Bits: 122},
+			s:     Slices{Subnet: p("2001:db8::/120"), Gateway: a("2001:db8::41"), Bits: 122},
 			count: 3,
 			slots: map[int]string{0: "2001:db8::/122", 1: "2001:db8::80/122", 2: "2001:db8::c0/122"},
 			probe: map[int]string{1: "2001:db8::bf"},
 		},
 		{ // slices across the 64-bit boundary
-			s:     Slices6{Subnet: p("2001:db8::/48"), Gateway: a("2001:db8::1"), Bits: 64},
+			s:     Slices{Subnet: p("2001:db8::/48"), Gateway: a("2001:db8::1"), Bits: 64},
 			count: 65535,
 			slots: map[int]string{0: "2001:db8:0:1::/64", 65534: "2001:db8:0:ffff::/64"},
 			probe: map[int]string{0: "2001:db8:0:1:ffff:ffff:ffff:ffff"},
