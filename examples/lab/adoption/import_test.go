@@ -14,10 +14,12 @@ import (
 	"github.com/kasmfleet/push/remote/proto"
 )
 
-// TestImportRoundTrip: three agents built by hand, the third on the
-// second's slice (an overlap nobody noticed: Docker's IPAM is per host).
-// push import writes their inventory from a minimal one; plan of it only
-// adopts (no create, replace or remove); apply --adopt; check is in sync.
+// TestImportRoundTrip: three agents built by hand: the first on slot 0,
+// the second with ip-ranges that fit no slice grid (/29s where the rest
+// have /28s), the third on the first's slice (an overlap nobody noticed:
+// Docker's IPAM is per host). push import writes their inventory from a
+// minimal one; plan of it only adopts (no create, replace or remove);
+// apply --adopt; check is in sync.
 func TestImportRoundTrip(t *testing.T) {
 	needs.NotShort(t)
 	lab := labenv.Require(t)
@@ -25,10 +27,14 @@ func TestImportRoundTrip(t *testing.T) {
 	agents := []labenv.Agent{labAgent(t, lab, "kasm-agent-1"), labAgent(t, lab, "kasm-agent-2"), labAgent(t, lab, "kasm-agent-3")}
 	step := stepTimer(t)
 	const egress = "172.19.0.0/16"
+	const irregular150, irregular160 = "192.0.2.56/29", "192.0.2.200/29"
 	for i, a := range agents {
 		unbuild(t, lab, a.Name)
-		slot := min(i, 1) // kasm-agent-3 takes kasm-agent-2's ranges
-		if _, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a.Name, Slot: slot, SourceIP: a.ExtraAddr, Enclave: true, EgressSubnet: egress}); err != nil {
+		b := handbuilt.Agent{Name: a.Name, SourceIP: a.ExtraAddr, Enclave: true, EgressSubnet: egress}
+		if i == 1 {
+			b.IPRange150, b.IPRange160 = irregular150, irregular160
+		}
+		if _, err := handbuilt.Build(ctx, lab, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,8 +59,8 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 	t.Logf("imported inventory:\n%s", written)
 	for _, want := range []string{
-		"ip-range 192.0.2.32/28 of network z_vlan150 overlaps 192.0.2.32/28 of agent kasm-agent-2",
-		`per_agent = 28`, `source_ip = "` + agents[0].ExtraAddr + `"`, `subnet    = "` + egress + `"`,
+		"ip-range 192.0.2.16/28 of network z_vlan150 overlaps 192.0.2.16/28 of agent kasm-agent-1",
+		`per_agent = 28`, `z_vlan150 = "` + irregular150 + `"`, `z_vlan160 = "` + irregular160 + `"`, `source_ip = "` + agents[0].ExtraAddr + `"`, `subnet    = "` + egress + `"`,
 	} {
 		if !strings.Contains(string(written), want) {
 			t.Errorf("imported inventory lacks %q", want)

@@ -33,12 +33,26 @@ type Agent struct {
 	// EgressSubnet, when set, is z_custom_a's --subnet; empty lets Docker
 	// pick, as the procedure does (per agent, so it may differ).
 	EgressSubnet string
+	// IPRange150 and IPRange160, when set, replace the slot's slices: an
+	// agent whose ranges fit no slice grid.
+	IPRange150, IPRange160 string
 }
 
-// Range150 and Range160 are the agent's --ip-range on the lab's VLANs,
-// the slices push's inventory gives slot Slot.
-func (a Agent) Range150() string { return fmt.Sprintf("192.0.2.%d/28", 16*(a.Slot+1)) }
-func (a Agent) Range160() string { return fmt.Sprintf("192.0.2.%d/28", 144+16*a.Slot) }
+// Range150 and Range160 are the agent's --ip-range on the lab's VLANs:
+// the slices push's inventory gives slot Slot, unless set by hand.
+func (a Agent) Range150() string {
+	if a.IPRange150 != "" {
+		return a.IPRange150
+	}
+	return fmt.Sprintf("192.0.2.%d/28", 16*(a.Slot+1))
+}
+
+func (a Agent) Range160() string {
+	if a.IPRange160 != "" {
+		return a.IPRange160
+	}
+	return fmt.Sprintf("192.0.2.%d/28", 144+16*a.Slot)
+}
 
 // Build runs the procedures on the agent and returns the subnets Docker
 // chose, by network name (what the admin reads with docker inspect).

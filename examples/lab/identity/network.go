@@ -70,15 +70,16 @@ func gateway(files map[string]entry, vm topology.VM) {
 	files["etc/systemd/network/20-eth1.network"] = file(0o644,
 		"[Match]\nName=eth1\n\n[Network]\nVLAN=eth1.150\nVLAN=eth1.160\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n")
 	vlans := []struct {
-		id   int
-		addr string
-	}{{150, topology.GatewayVLAN150 + "/25"}, {160, topology.GatewayVLAN160 + "/25"}}
+		id          int
+		addr, addr6 string
+	}{{150, topology.GatewayVLAN150 + "/25", topology.GatewayVLAN150v6 + "/64"},
+		{160, topology.GatewayVLAN160 + "/25", topology.GatewayVLAN160v6 + "/64"}}
 	for _, v := range vlans {
 		name := fmt.Sprintf("eth1.%d", v.id)
 		files["etc/systemd/network/30-"+name+".netdev"] = file(0o644,
 			fmt.Sprintf("[NetDev]\nName=%s\nKind=vlan\n\n[VLAN]\nId=%d\n", name, v.id))
 		files["etc/systemd/network/30-"+name+".network"] = file(0o644,
-			fmt.Sprintf("[Match]\nName=%s\n\n[Network]\nAddress=%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n", name, v.addr))
+			fmt.Sprintf("[Match]\nName=%s\n\n[Network]\nAddress=%s\nAddress=%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n", name, v.addr, v.addr6))
 	}
 	files["etc/systemd/network/20-eth2.network"] = file(0o644, fmt.Sprintf(
 		"[Match]\nName=eth2\n\n[Network]\nAddress=%s/%d\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",

@@ -38,6 +38,7 @@ type Gateway struct {
 	SSHAddr    string
 	LANAddr    string // 198.51.100.1
 	VLANAddrs  map[int]string
+	VLANAddrs6 map[int]string // the IPv6 ones
 	WhoAmIPort int
 }
 
@@ -186,6 +187,7 @@ func (l *Lab) Gateway() Gateway {
 		SSHAddr:    g.SSHAddr(),
 		LANAddr:    topology.GatewayLANAddr,
 		VLANAddrs:  map[int]string{150: topology.GatewayVLAN150, 160: topology.GatewayVLAN160},
+		VLANAddrs6: map[int]string{150: topology.GatewayVLAN150v6, 160: topology.GatewayVLAN160v6},
 		WhoAmIPort: topology.WhoAmIPort,
 	}
 }

@@ -17,7 +17,8 @@ func ReadyCommand(vm topology.VM) string {
 	check := "cat /proc/sys/kernel/random/boot_id && docker version --format '{{.Server.Version}}'"
 	if vm.Role == topology.RoleGateway {
 		var gets []string
-		for _, a := range []string{topology.GatewayLANAddr, topology.GatewayVLAN150, topology.GatewayVLAN160} {
+		for _, a := range []string{topology.GatewayLANAddr, topology.GatewayVLAN150, topology.GatewayVLAN160,
+			"[" + topology.GatewayVLAN150v6 + "]", "[" + topology.GatewayVLAN160v6 + "]"} {
 			// busybox 1.35's wget crashes on -T; timeout(1) bounds it instead.
 			gets = append(gets, fmt.Sprintf("timeout 5 busybox wget -q -O /dev/null http://%s:%d/", a, topology.WhoAmIPort))
 		}

@@ -29,8 +29,11 @@ const (
 	GatewayLANAddr = "198.51.100.1"
 	GatewayVLAN150 = "192.0.2.1"
 	GatewayVLAN160 = "192.0.2.129"
-	WhoAmIPort     = 8080
-	LANPrefix      = 24
+	// The VLANs' IPv6 halves: 2001:db8:N::/64 on VLAN N, the gateway ::1.
+	GatewayVLAN150v6 = "2001:db8:150::1"
+	GatewayVLAN160v6 = "2001:db8:160::1"
+	WhoAmIPort       = 8080
+	LANPrefix        = 24
 )
 
 // Management (qemu user networking) inside every guest.
