@@ -2,9 +2,11 @@ package adoption
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,17 +142,18 @@ func TestMixedFleet(t *testing.T) {
 	ctx := context.Background()
 	a1, a2, a3 := labAgent(t, lab, "kasm-agent-1"), labAgent(t, lab, "kasm-agent-2"), labAgent(t, lab, "kasm-agent-3")
 	step := stepTimer(t)
-	for _, a := range []labenv.Agent{a1, a2, a3} {
-		unbuild(t, lab, a.Name)
-	}
+	unbuild(t, lab, a1.Name, a2.Name, a3.Name)
 	// The fleet shares one egress subnet, so the admin stated it.
 	const egress = "172.19.0.0/16"
-	sub1, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a1.Name, Slot: 0, SourceIP: a1.ExtraAddr, Enclave: true, EgressSubnet: egress})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// kasm-agent-2 sends its egress out of its LAN address by hand.
-	sub2, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a2.Name, Slot: 1, SourceIP: a2.LANAddr, Enclave: true, EgressSubnet: egress})
+	var sub1, sub2 map[string]string
+	err := parallel(func() (err error) {
+		sub1, err = handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a1.Name, Slot: 0, SourceIP: a1.ExtraAddr, Enclave: true, EgressSubnet: egress})
+		return err
+	}, func() (err error) {
+		// kasm-agent-2 sends its egress out of its LAN address by hand.
+		sub2, err = handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a2.Name, Slot: 1, SourceIP: a2.LANAddr, Enclave: true, EgressSubnet: egress})
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,17 +207,42 @@ func stepTimer(t *testing.T) func(string) {
 	}
 }
 
-// unbuild resets the agent now and when the test ends.
-func unbuild(t *testing.T, lab *labenv.Lab, agent string) {
+// unbuild resets the agents now and when the test ends, all at once.
+func unbuild(t *testing.T, lab *labenv.Lab, agents ...string) {
 	t.Helper()
-	if err := handbuilt.Unbuild(context.Background(), lab, agent); err != nil {
+	each := func(fn func(string) error) error {
+		fns := make([]func() error, len(agents))
+		for i, a := range agents {
+			fns[i] = func() error { return fn(a) }
+		}
+		return parallel(fns...)
+	}
+	reset := func(a string) error { return handbuilt.Unbuild(context.Background(), lab, a) }
+	if err := each(reset); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := handbuilt.Unbuild(context.Background(), lab, agent); err != nil {
-			t.Errorf("clean up %s: %v", agent, err)
+		if err := each(reset); err != nil {
+			t.Errorf("clean up: %v", err)
 		}
 	})
+}
+
+// parallel runs fns at once and joins their errors: the agents are
+// separate VMs, so building or resetting them one after the other only
+// adds up their waits.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func run(t *testing.T, lab *labenv.Lab, agent, cmd string) string {

@@ -28,15 +28,20 @@ func TestImportRoundTrip(t *testing.T) {
 	step := stepTimer(t)
 	const egress = "172.19.0.0/16"
 	const irregular150, irregular160 = "192.0.2.56/29", "192.0.2.200/29"
+	unbuild(t, lab, agents[0].Name, agents[1].Name, agents[2].Name)
+	builds := make([]func() error, len(agents))
 	for i, a := range agents {
-		unbuild(t, lab, a.Name)
 		b := handbuilt.Agent{Name: a.Name, SourceIP: a.ExtraAddr, Enclave: true, EgressSubnet: egress}
 		if i == 1 {
 			b.IPRange150, b.IPRange160 = irregular150, irregular160
 		}
-		if _, err := handbuilt.Build(ctx, lab, b); err != nil {
-			t.Fatal(err)
+		builds[i] = func() error {
+			_, err := handbuilt.Build(ctx, lab, b)
+			return err
 		}
+	}
+	if err := parallel(builds...); err != nil {
+		t.Fatal(err)
 	}
 	step("three agents built by hand")
 
