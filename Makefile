@@ -28,7 +28,8 @@ bin/push: $(HELPERS) $(GOFILES) go.mod go.sum
 # The whole suite, lab included: first the fast tests under the race
 # detector, then everything. As root, the lab's and the tests' Debian
 # packages are installed when missing (examples/lab/deps.sh), the lab is
-# brought up first and removed afterwards (PUSH_LAB_KEEP=1 keeps it).
+# brought up during the race pass and removed afterwards (PUSH_LAB_KEEP=1
+# keeps it).
 # Not as root, tests that need root, qemu or the lab skip with a reason;
 # with PUSH_REQUIRE_ALL=1 (set by .ci/run) such a skip is a failure.
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
@@ -40,9 +41,14 @@ GORACE  := $(GO) test -race -short -count=1 ./...
 test: build
 ifeq ($(IS_ROOT),yes)
 	examples/lab/deps.sh test
-	$(GORACE)
-	examples/lab/lab.sh up
-	$(GOTEST); rc=$$?; [ -n "$$PUSH_LAB_KEEP" ] || examples/lab/lab.sh down; exit $$rc
+	@# The lab comes up (image build, boots) while the race pass runs.
+	@examples/lab/lab.sh up & up=$$!; \
+	$(GORACE); race=$$?; \
+	wait $$up; labup=$$?; \
+	if [ $$race -ne 0 ] || [ $$labup -ne 0 ]; then \
+		echo "make test: race pass exit $$race, lab up exit $$labup" >&2; \
+		[ -n "$$PUSH_LAB_KEEP" ] || examples/lab/lab.sh down; exit 1; fi; \
+	echo "$(GOTEST)"; $(GOTEST); rc=$$?; [ -n "$$PUSH_LAB_KEEP" ] || examples/lab/lab.sh down; exit $$rc
 else
 	@echo "make test: not root, so the lab tests skip (run as root to run them too)"
 	$(GORACE)
