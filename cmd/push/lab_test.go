@@ -77,11 +77,8 @@ func (w *lineWriter) String() string {
 
 func resetLab(t *testing.T, lab *labenv.Lab) {
 	t.Helper()
-	ctx := context.Background()
-	for _, a := range lab.Agents() {
-		if err := lab.Reset(ctx, a.Name); err != nil {
-			t.Fatal(err)
-		}
+	if err := lab.ResetAll(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2,8 +2,10 @@ package labenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // resetScript removes what push may have made on an agent. Each step may
@@ -64,4 +66,25 @@ func (l *Lab) Reset(ctx context.Context, agent string) error {
 		return fmt.Errorf("reset %s: %w: %s", agent, err, strings.TrimSpace(out))
 	}
 	return nil
+}
+
+// ResetAll resets the named agents (every agent when none is named) at
+// once: they are separate VMs, so one after the other only adds up waits.
+func (l *Lab) ResetAll(ctx context.Context, agents ...string) error {
+	if len(agents) == 0 {
+		for _, a := range l.Agents() {
+			agents = append(agents, a.Name)
+		}
+	}
+	errs := make([]error, len(agents))
+	var wg sync.WaitGroup
+	for i, a := range agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.Reset(ctx, a)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
