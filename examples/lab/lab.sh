@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The push lab: three agent VMs and a gateway under qemu (TCG), joined by a
+# The push lab: four agent VMs and a gateway under qemu (TCG), joined by a
 # VLAN trunk bridge and a LAN bridge, plus a vSphere simulator.
-#   lab.sh up      build or reuse the image, boot everything, wait until ready
+#   lab.sh up      build or reuse the images, boot everything, wait until ready
 #   lab.sh down    stop everything the lab started and remove its links/disks
 #   lab.sh status  show what runs; fails unless the lab is healthy
 set -euo pipefail

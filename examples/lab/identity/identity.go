@@ -24,7 +24,7 @@ type Input struct {
 	VM            topology.VM
 	HostKeyPEM    []byte // OpenSSH private key of the VM's ed25519 host key
 	HostKeyPub    []byte // its authorized_keys line
-	AuthorizedKey []byte // the lab key's authorized_keys line, for root
+	AuthorizedKey []byte // the lab key's authorized_keys line, for root and admin
 }
 
 type entry struct {
@@ -49,9 +49,12 @@ func Tar(in Input) ([]byte, error) {
 		"etc/machine-id":                             file(0o444, hex.EncodeToString(id)+"\n"),
 		"etc/ssh/ssh_host_ed25519_key":               file(0o600, string(in.HostKeyPEM)),
 		"etc/ssh/ssh_host_ed25519_key.pub":           file(0o644, string(in.HostKeyPub)),
-		"root/.ssh/authorized_keys":                  file(0o600, string(in.AuthorizedKey)),
 		"home/admin/.ssh/authorized_keys":            {uid: AdminUID, mode: 0o600, body: string(in.AuthorizedKey)},
 		"etc/systemd/system/multi-user.target.wants": {mode: 0o755, dir: true},
+	}
+	// Where root does not log in, it has no key either.
+	if vm.User == "" || vm.User == "root" {
+		files["root/.ssh/authorized_keys"] = file(0o600, string(in.AuthorizedKey))
 	}
 	var err error
 	switch {
@@ -63,6 +66,8 @@ func Tar(in Input) ([]byte, error) {
 		networkd(files, vm)
 	case vm.NetConfig == topology.Netplan:
 		netplan(files, vm)
+	case vm.NetConfig == topology.NetworkManager:
+		networkManager(files, vm)
 	default:
 		err = fmt.Errorf("vm %s: unknown net config %q", vm.Name, vm.NetConfig)
 	}

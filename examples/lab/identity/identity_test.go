@@ -85,7 +85,7 @@ func TestTarPerFlavour(t *testing.T) {
 }
 
 func TestTrunkLeftToPush(t *testing.T) {
-	for _, vm := range topology.Agents() {
+	for _, vm := range append(topology.Agents(), topology.BareMetalAgents()...) {
 		b, err := Tar(Input{VM: vm})
 		if err != nil {
 			t.Fatal(err)
@@ -105,6 +105,50 @@ func TestTrunkLeftToPush(t *testing.T) {
 			}
 			if strings.Contains(strings.Join(config, "\n"), "eth1") || strings.Contains(h.Name, "eth1") {
 				t.Errorf("%s: %s configures eth1, the trunk push owns", vm.Name, h.Name)
+			}
+		}
+	}
+}
+
+// kasm-agent-4: NetworkManager keyfiles for eth0 and eth2 (root-only
+// files), NetworkManager enabled, and no key for root, who does not log in.
+func TestTarNetworkManager(t *testing.T) {
+	vm := topology.BareMetalAgents()[0]
+	got := entries(t, vm)
+	dir := "etc/NetworkManager/system-connections/"
+	for _, p := range []string{dir + "lab-eth0.nmconnection", dir + "lab-eth2.nmconnection",
+		"etc/systemd/system/multi-user.target.wants/NetworkManager.service", "home/admin/.ssh/authorized_keys"} {
+		if got[p] == nil {
+			t.Errorf("missing %s", p)
+		}
+	}
+	for _, p := range []string{dir + "lab-eth0.nmconnection", dir + "lab-eth2.nmconnection"} {
+		if h := got[p]; h != nil && (h.Mode != 0o600 || h.Uid != 0) {
+			t.Errorf("%s: mode %o uid %d; NetworkManager ignores keyfiles others can read", p, h.Mode, h.Uid)
+		}
+	}
+	for _, p := range []string{"root/.ssh/authorized_keys", "etc/network/interfaces", "etc/netplan/50-lab.yaml",
+		"etc/systemd/system/multi-user.target.wants/systemd-networkd.service"} {
+		if got[p] != nil {
+			t.Errorf("unexpected %s", p)
+		}
+	}
+	b, err := Tar(Input{VM: vm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(bytes.NewReader(b))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if h.Name == dir+"lab-eth2.nmconnection" {
+			body, _ := io.ReadAll(tr)
+			for _, want := range []string{"interface-name=eth2", "address1=198.51.100.14/24", "address2=198.51.100.114/24"} {
+				if !strings.Contains(string(body), want) {
+					t.Errorf("lab-eth2 lacks %s:\n%s", want, body)
+				}
 			}
 		}
 	}

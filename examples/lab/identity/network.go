@@ -64,6 +64,22 @@ network:
 	enableNetworkd(files)
 }
 
+// networkManager: keyfiles for eth0 and eth2; NetworkManager leaves eth1
+// alone (the image's no-auto-default=* keeps it from making a
+// "Wired connection" for it).
+func networkManager(files map[string]entry, vm topology.VM) {
+	conn := func(id, nic, ipv4 string) string {
+		return fmt.Sprintf("# kasm lab agent: NetworkManager.\n[connection]\nid=%s\ntype=ethernet\ninterface-name=%s\nautoconnect=true\n\n"+
+			"[ipv4]\nmethod=manual\n%s\n[ipv6]\nmethod=disabled\n", id, nic, ipv4)
+	}
+	dir := "etc/NetworkManager/system-connections/"
+	files[dir+"lab-eth0.nmconnection"] = file(0o600, conn("lab-eth0", "eth0",
+		fmt.Sprintf("address1=%s,%s\n", topology.MgmtAddr, topology.MgmtGateway)))
+	files[dir+"lab-eth2.nmconnection"] = file(0o600, conn("lab-eth2", "eth2",
+		fmt.Sprintf("address1=%s/%d\naddress2=%s/%d\nnever-default=true\n", vm.LANAddr, topology.LANPrefix, vm.ExtraAddr, topology.LANPrefix)))
+	enable(files, "multi-user.target", "NetworkManager.service")
+}
+
 func gateway(files map[string]entry, vm topology.VM) {
 	files["etc/modules-load.d/lab-8021q.conf"] = file(0o644, "8021q\n")
 	files["etc/systemd/network/10-eth0.network"] = file(0o644, networkdMgmt())

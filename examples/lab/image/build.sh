@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# Builds (or reuses) the lab's VM image from Debian packages and prints the
+# Builds (or reuses) a lab VM image from Debian packages and prints the
 # directory holding it: vmlinuz, initrd.gz, base.qcow2, kernel-version.
-# The cache key is the hash of this folder's files, the kernel package and
-# the mirror, so an unchanged recipe is never rebuilt.
+#
+#   build.sh [bookworm|trixie]
+#
+# bookworm (the default): Debian 12, docker.io 20.10, ifupdown, netplan,
+# systemd-networkd; root and admin log in. trixie: Debian 13, docker.io 26
+# and docker-cli, NetworkManager; only admin logs in (sudo), root does not.
+# Both boot the same bookworm cloud kernel and initramfs.
+# The cache key is the hash of this folder's files, the variant, the kernel
+# package and the mirror, so an unchanged recipe is never rebuilt.
 set -euo pipefail
+variant=${1:-bookworm}
+case $variant in
+bookworm | trixie) ;;
+*) echo "usage: $0 [bookworm|trixie]" >&2; exit 2 ;;
+esac
 export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${PUSH_LAB_CACHE:-$HOME/.cache/push-lab}
@@ -34,7 +46,7 @@ if [[ -z $pkg ]]; then
 fi
 kver=${pkg#linux-image-}
 mirror=$(mirror)
-key=$( (cd "$here" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "$pkg $mirror") |
+key=$( (cd "$here" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "$variant $pkg $mirror") |
 	sha256sum | cut -c1-16)
 out=$cache/$key
 if [[ -e $out/done ]]; then
@@ -44,17 +56,23 @@ if [[ -e $out/done ]]; then
 fi
 
 start=$(date +%s)
-log "building $out (kernel $kver, mirror $mirror)"
+log "building $variant $out (kernel $kver, mirror $mirror)"
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 
 pkgs=systemd-sysv,udev,dbus,kmod,procps,sudo,busybox-static,openssh-server,openssh-sftp-server
-pkgs+=,iproute2,iptables,nftables,iputils-ping,docker.io,ifupdown,netplan.io
-# For `make bench` (Ansible on the agents: its modules, community.docker).
-pkgs+=,python3,python3-docker
-debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+pkgs+=,iproute2,iptables,nftables,iputils-ping,docker.io
+if [[ $variant == bookworm ]]; then
+	pkgs+=,ifupdown,netplan.io
+	# For `make bench` (Ansible on the agents: its modules, community.docker).
+	pkgs+=,python3,python3-docker
+else
+	# trixie splits the docker client out of docker.io.
+	pkgs+=,docker-cli,network-manager
+fi
+debootstrap --variant=minbase --include="$pkgs" "$variant" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 	{ tail -30 "$work/debootstrap.log" >&2; exit 1; }
 log "debootstrap done after $(($(date +%s) - start))s"
 
@@ -87,15 +105,30 @@ for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_al
 	systemd-pstore.service systemd-logind.service systemd-binfmt.service \
 	proc-sys-fs-binfmt_misc.automount modprobe@dm_mod.service modprobe@loop.service \
 	modprobe@fuse.service modprobe@drm.service sys-kernel-debug.mount sys-kernel-tracing.mount \
-	dev-hugepages.mount sys-fs-fuse-connections.mount; do
+	dev-hugepages.mount sys-fs-fuse-connections.mount $(cat "$here/$variant/masked" 2>/dev/null); do
 	ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
 # Every VM starts with the network service of its flavour disabled; its
-# identity enables one (ifupdown's networking.service or systemd-networkd).
+# identity enables one (ifupdown's networking.service, systemd-networkd or
+# NetworkManager).
 rm -f "$root/etc/systemd/system/multi-user.target.wants/networking.service" \
-	"$root/etc/systemd/system/network-online.target.wants/networking.service"
-printf 'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n' >"$root/etc/network/interfaces"
+	"$root/etc/systemd/system/network-online.target.wants/networking.service" \
+	"$root/etc/systemd/system/multi-user.target.wants/NetworkManager.service" \
+	"$root/etc/systemd/system/network-online.target.wants/NetworkManager-wait-online.service"
+if [[ $variant == bookworm ]]; then
+	printf 'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n' >"$root/etc/network/interfaces"
+fi
 cp -a "$here/files/." "$root/"
+# The variant's own files replace the common ones (trixie: sshd refuses root).
+if [[ -d $here/$variant/files ]]; then
+	cp -a "$here/$variant/files/." "$root/"
+fi
+# systemd 257's ssh generator looks for AF_VSOCK, which these VMs lack,
+# and fails on every boot.
+if [[ -e $root/usr/lib/systemd/system-generators/systemd-ssh-generator ]]; then
+	mkdir -p "$root/etc/systemd/system-generators"
+	ln -sf /dev/null "$root/etc/systemd/system-generators/systemd-ssh-generator"
+fi
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\n' >"$root/etc/systemd/journald.conf.d/lab.conf"
 chroot "$root" apt-get clean

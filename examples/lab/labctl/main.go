@@ -1,4 +1,4 @@
-// Command labctl brings the push lab up and down: qemu VMs (three agents
+// Command labctl brings the push lab up and down: qemu VMs (four agents
 // and a gateway) on host bridges, and the vSphere simulator. lab.sh is its
 // thin wrapper; see examples/lab/README.md.
 package main

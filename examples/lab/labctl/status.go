@@ -17,6 +17,11 @@ func status(ctx context.Context, c config) error {
 		return fmt.Errorf("lab is not up: %w", err)
 	}
 	fmt.Printf("lab: up since %s, image %s\n", st.Started.Format(time.RFC3339), st.Image)
+	for name, img := range st.Images {
+		if img != st.Image {
+			fmt.Printf("lab: image %s %s\n", name, img)
+		}
+	}
 	client := labssh.Client{KeyPath: c.dir.Key(), KnownHostsPath: c.dir.KnownHosts()}
 	bad := 0
 	for _, vm := range topology.All() {
@@ -24,7 +29,7 @@ func status(ctx context.Context, c config) error {
 		state := "stopped"
 		if ok {
 			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			_, err := client.Run(cctx, vm.SSHAddr(), labvm.ReadyCommand(vm))
+			_, err := client.As(vm.User).Run(cctx, vm.SSHAddr(), labvm.ReadyCommand(vm))
 			cancel()
 			state = fmt.Sprintf("pid %d, ready", pid)
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -36,11 +37,14 @@ func up(ctx context.Context, c config) error {
 	}
 
 	t0 := time.Now()
-	img, err := buildImage(ctx, c)
+	imgs, err := buildImages(ctx, c)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("lab: image ready in %.1fs: %s\n", time.Since(t0).Seconds(), img)
+	for _, name := range topology.Images() {
+		fmt.Printf("lab: image %s ready: %s\n", name, imgs[name])
+	}
+	fmt.Printf("lab: images ready in %.1fs\n", time.Since(t0).Seconds())
 
 	if err := writeIdentities(c.dir); err != nil {
 		return err
@@ -50,6 +54,7 @@ func up(ctx context.Context, c config) error {
 	}
 	t1 := time.Now()
 	for _, vm := range topology.All() {
+		img := labvm.Image(imgs[vm.ImageName()])
 		if err := labvm.CreateOverlay(ctx, img, c.dir, vm); err != nil {
 			return err
 		}
@@ -72,8 +77,10 @@ func up(ctx context.Context, c config) error {
 	st := &topology.State{
 		Version:   topology.StateVersion,
 		Started:   time.Now().UTC(),
-		Image:     string(img),
+		Image:     imgs[topology.Bookworm],
+		Images:    imgs,
 		Agents:    topology.Agents(),
+		BareMetal: topology.BareMetalAgents(),
 		Gateway:   topology.Gateway(),
 		VCSimURL:  url,
 		Inventory: filepath.Join(c.labRoot, "inventory.hcl"),
@@ -87,16 +94,42 @@ func up(ctx context.Context, c config) error {
 	return nil
 }
 
-// buildImage runs the image recipe; its last stdout line is the image folder.
-func buildImage(ctx context.Context, c config) (labvm.Image, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.labRoot, "image", "build.sh"))
+// buildImages builds (or finds in the cache) every image the lab's VMs
+// boot, in parallel, and returns each one's folder by name.
+func buildImages(ctx context.Context, c config) (map[string]string, error) {
+	names := topology.Images()
+	out := make(map[string]string, len(names))
+	errs := make([]error, len(names))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			img, err := buildImage(ctx, c, name)
+			mu.Lock()
+			defer mu.Unlock()
+			out[name], errs[i] = string(img), err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// buildImage runs the image recipe for one variant; its last stdout line
+// is the image folder.
+func buildImage(ctx context.Context, c config, variant string) (labvm.Image, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.labRoot, "image", "build.sh"), variant)
 	cmd.Stderr = os.Stderr
 	// Interrupted, the whole build goes (debootstrap and its children).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("build image: %w", err)
+		return "", fmt.Errorf("build image %s: %w", variant, err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return labvm.Image(lines[len(lines)-1]), nil
@@ -149,7 +182,7 @@ func labRunning(ctx context.Context, c config) (bool, error) {
 	defer cancel()
 	client := labssh.Client{KeyPath: c.dir.Key(), KnownHostsPath: c.dir.KnownHosts()}
 	for _, vm := range topology.All() {
-		if _, err := client.Run(ctx, vm.SSHAddr(), labvm.ReadyCommand(vm)); err != nil {
+		if _, err := client.As(vm.User).Run(ctx, vm.SSHAddr(), labvm.ReadyCommand(vm)); err != nil {
 			return true, fmt.Errorf("%s: %w", vm.Name, err)
 		}
 	}
@@ -160,8 +193,8 @@ func printAccess(dir topology.Dir) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "lab: log in with\n")
 	for _, vm := range topology.All() {
-		fmt.Fprintf(&b, "  ssh -i %s -o UserKnownHostsFile=%s -p %d root@127.0.0.1   # %s\n",
-			dir.Key(), dir.KnownHosts(), vm.SSHPort, vm.Name)
+		fmt.Fprintf(&b, "  ssh -i %s -o UserKnownHostsFile=%s -p %d %s@127.0.0.1   # %s\n",
+			dir.Key(), dir.KnownHosts(), vm.SSHPort, vm.LoginUser(), vm.Name)
 	}
 	os.Stdout.Write(b.Bytes())
 }

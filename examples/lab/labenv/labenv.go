@@ -29,7 +29,13 @@ type Agent struct {
 	TrunkMAC  string // MAC of eth1, the trunk NIC (vcsim gives a NIC on kasm-trunk this MAC)
 	LANAddr   string // 198.51.100.1N on eth2
 	ExtraAddr string // 198.51.100.11N on eth2, for SNAT
-	NetConfig string // ifupdown, systemd-networkd or netplan
+	NetConfig string // ifupdown, systemd-networkd, netplan or NetworkManager
+	// User logs in with the lab key: root, or admin (sudo) where root
+	// does not log in (kasm-agent-4). Run, Reset and Reboot handle both.
+	User string
+	// BareMetal: no VM in vcsim (bare_metal = true in push's inventory).
+	BareMetal bool
+	Image     string // the image it boots: topology.Bookworm or topology.Trixie
 }
 
 // Gateway is lab-gw, which answers http://ADDR:8080/ with the caller's IP.
@@ -167,13 +173,23 @@ func LabRoot() (string, error) {
 	}
 }
 
-// Agents are the lab's agent VMs, kasm-agent-1..3.
-func (l *Lab) Agents() []Agent {
-	out := make([]Agent, 0, len(l.state.Agents))
-	for _, a := range l.state.Agents {
+// Agents are the lab's agents that are VMs in vcsim too, kasm-agent-1..3
+// (Debian 12, root logs in): the agents of inventory.hcl.
+func (l *Lab) Agents() []Agent { return agents(l.state.Agents) }
+
+// BareMetalAgents are the lab's agents that are no VM in vcsim:
+// kasm-agent-4 (Debian 13, Docker 26, NetworkManager, admin with sudo).
+// inventory.hcl leaves them out; bare-metal.hcl (BareMetalInventoryPath)
+// holds their agent blocks.
+func (l *Lab) BareMetalAgents() []Agent { return agents(l.state.BareMetal) }
+
+func agents(vms []topology.VM) []Agent {
+	out := make([]Agent, 0, len(vms))
+	for _, a := range vms {
 		out = append(out, Agent{
 			Name: a.Name, SSHAddr: a.SSHAddr(), TrunkMAC: a.TrunkMAC,
 			LANAddr: a.LANAddr, ExtraAddr: a.ExtraAddr, NetConfig: a.NetConfig,
+			User: a.LoginUser(), BareMetal: a.BareMetal, Image: a.ImageName(),
 		})
 	}
 	return out
@@ -231,13 +247,14 @@ func (l *Lab) vm(name string) (topology.VM, error) {
 }
 
 // Run runs cmd as root through the shell of the VM named agent (an agent
-// or the gateway), checking its host key, and returns stdout.
+// or the gateway), checking its host key, and returns stdout. On a VM
+// where root does not log in it logs in as its user and uses sudo.
 func (l *Lab) Run(ctx context.Context, agent, cmd string) (string, error) {
 	vm, err := l.vm(agent)
 	if err != nil {
 		return "", err
 	}
-	return l.ssh.Run(ctx, vm.SSHAddr(), cmd)
+	return l.ssh.As(vm.User).Run(ctx, vm.SSHAddr(), cmd)
 }
 
 // Up runs lab.sh up.

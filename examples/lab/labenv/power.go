@@ -15,12 +15,13 @@ func (l *Lab) Reboot(ctx context.Context, agent string) error {
 	if err != nil {
 		return err
 	}
-	boot, err := l.ssh.Run(ctx, vm.SSHAddr(), "cat /proc/sys/kernel/random/boot_id")
+	c := l.ssh.As(vm.User)
+	boot, err := c.Run(ctx, vm.SSHAddr(), "cat /proc/sys/kernel/random/boot_id")
 	if err != nil {
 		return fmt.Errorf("reboot %s: %w", agent, err)
 	}
 	// Detached, so the SSH command returns before the connection drops.
-	if _, err := l.ssh.Run(ctx, vm.SSHAddr(), "nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &"); err != nil {
+	if _, err := c.Run(ctx, vm.SSHAddr(), "nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &"); err != nil {
 		return fmt.Errorf("reboot %s: %w", agent, err)
 	}
 	if _, err := labvm.WaitReady(ctx, l.ssh, vm, strings.TrimSpace(boot)); err != nil {
@@ -43,7 +44,7 @@ func (l *Lab) Start(ctx context.Context, agent string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := labvm.Boot(ctx, labvm.Image(l.state.Image), l.dir, vm); err != nil {
+	if _, err := labvm.Boot(ctx, labvm.Image(l.state.ImageOf(vm)), l.dir, vm); err != nil {
 		return err
 	}
 	if _, err := labvm.WaitReady(ctx, l.ssh, vm, ""); err != nil {

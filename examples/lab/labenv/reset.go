@@ -26,6 +26,12 @@ if ls /etc/network/interfaces.d/push-* >/dev/null 2>&1; then
 	ifdown --force eth1 >/dev/null 2>&1
 	rm -f /etc/network/interfaces.d/push-*
 fi
+# NetworkManager: deleting the profile also takes it off eth1.
+if command -v nmcli >/dev/null && systemctl -q is-active NetworkManager; then
+	for c in $(nmcli -g NAME connection show | grep '^push-'); do
+		nmcli connection delete "$c" >/dev/null
+	done
+fi
 rm -rf /var/lib/push /run/push.lock /etc/modules-load.d/push-8021q.conf \
 	/etc/NetworkManager/system-connections/push-*
 if ls /etc/netplan/*push* >/dev/null 2>&1; then
@@ -58,8 +64,10 @@ exit 0
 // Reset removes everything push may have created on an agent, so a test
 // starts from the lab's pristine state: push's Docker networks and every
 // network named z_*, the nftables table "ip push", push's state, lock, boot
-// unit and module config, its trunk persistence for every network flavour,
-// VLAN links on eth1; eth1 is left down and 8021q unloaded if unused.
+// unit and module config, its trunk persistence for every network flavour
+// (NetworkManager: the profile is deleted), VLAN links on eth1; eth1 is
+// left down and 8021q unloaded if unused. It runs as root, through sudo
+// where root does not log in.
 func (l *Lab) Reset(ctx context.Context, agent string) error {
 	out, err := l.Run(ctx, agent, resetScript)
 	if err != nil {

@@ -18,11 +18,36 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-// Client reaches lab VMs as root with the lab key.
+// Client reaches lab VMs as root with the lab key, or as User.
 type Client struct {
 	KeyPath        string
 	KnownHostsPath string
 	User           string // default root
+	// Sudo: Run runs its commands as root through sudo -n (User is not
+	// root: a VM where root does not log in).
+	Sudo bool
+}
+
+// As is c reaching a VM's root shell as user: root logs in itself ("" or
+// "root"); any other user logs in and runs commands through sudo.
+func (c Client) As(user string) Client {
+	c.User = user
+	c.Sudo = user != "" && user != "root"
+	return c
+}
+
+// RootCommand is cmd as Run runs it: through sudo -n (never asking for a
+// password) when c.Sudo is set, else as it is.
+func (c Client) RootCommand(cmd string) string {
+	if !c.Sudo {
+		return cmd
+	}
+	return "sudo -n sh -c " + Quote(cmd)
+}
+
+// Quote is s as one single-quoted shell word.
+func Quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Dial opens an SSH connection to addr, verifying its host key.
@@ -69,15 +94,19 @@ func (c Client) Dial(ctx context.Context, addr string) (*ssh.Client, error) {
 	return ssh.NewClient(sc, chans, reqs), nil
 }
 
-// Run runs cmd through the remote shell and returns its stdout. On failure
-// the error carries stderr.
+// Run runs cmd through the remote shell (as root through sudo when
+// c.Sudo is set) and returns its stdout. On failure the error carries stderr.
 func (c Client) Run(ctx context.Context, addr, cmd string) (string, error) {
 	cl, err := c.Dial(ctx, addr)
 	if err != nil {
 		return "", err
 	}
 	defer cl.Close()
-	return RunOn(ctx, cl, cmd)
+	out, err := RunOn(ctx, cl, c.RootCommand(cmd))
+	if err != nil && c.Sudo {
+		return out, fmt.Errorf("as %s with sudo: %w", c.User, err)
+	}
+	return out, err
 }
 
 // RunOn runs cmd on an open connection; ctx cancels it by closing the

@@ -30,6 +30,7 @@ func ReadyCommand(vm topology.VM) string {
 // WaitReady polls vm until ReadyCommand succeeds and, when notBoot is set,
 // the VM reports another boot id (it has rebooted). It returns the boot id.
 func WaitReady(ctx context.Context, c labssh.Client, vm topology.VM, notBoot string) (string, error) {
+	c = c.As(vm.User)
 	var last error
 	for {
 		attempt, cancel := context.WithTimeout(ctx, 20*time.Second)

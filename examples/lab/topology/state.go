@@ -39,14 +39,25 @@ func (d Dir) Console(vm string) string  { return d.path("console-" + vm + ".log"
 
 // State is lab.json: what `lab.sh up` started and how to reach it.
 type State struct {
-	Version   int       `json:"version"`
-	Started   time.Time `json:"started"`
-	Image     string    `json:"image"` // folder with vmlinuz, initrd.gz, base.qcow2
-	Agents    []VM      `json:"agents"`
-	Gateway   VM        `json:"gateway"`
-	VCSimURL  string    `json:"vcsim_url"`
-	Inventory string    `json:"inventory"`
-	BootSecs  float64   `json:"boot_seconds"` // up: from first qemu to all ready
+	Version int       `json:"version"`
+	Started time.Time `json:"started"`
+	Image   string    `json:"image"` // folder with vmlinuz, initrd.gz, base.qcow2 (bookworm)
+	// Images: the folder of each image variant (topology.Bookworm, ...).
+	Images    map[string]string `json:"images,omitempty"`
+	Agents    []VM              `json:"agents"`
+	BareMetal []VM              `json:"bare_metal,omitempty"` // agents that are no VM in vcsim
+	Gateway   VM                `json:"gateway"`
+	VCSimURL  string            `json:"vcsim_url"`
+	Inventory string            `json:"inventory"`
+	BootSecs  float64           `json:"boot_seconds"` // up: from first qemu to all ready
+}
+
+// ImageOf is the image folder vm boots.
+func (s *State) ImageOf(vm VM) string {
+	if img, ok := s.Images[vm.ImageName()]; ok {
+		return img
+	}
+	return s.Image
 }
 
 // StateVersion is the lab.json format version.

@@ -16,6 +16,14 @@ const (
 	IfUpDown = "ifupdown"
 	Networkd = "systemd-networkd"
 	Netplan  = "netplan"
+	// NetworkManager: keyfiles in /etc/NetworkManager/system-connections.
+	NetworkManager = "NetworkManager"
+)
+
+// Images a VM boots: the arguments of image/build.sh.
+const (
+	Bookworm = "bookworm" // Debian 12, docker.io 20.10; root and admin log in
+	Trixie   = "trixie"   // Debian 13, docker.io 26, NetworkManager; only admin logs in
 )
 
 // Roles of the VMs.
@@ -53,7 +61,30 @@ type VM struct {
 	LANMAC    string `json:"lan_mac"`
 	LANAddr   string `json:"lan_addr"`             // on eth2
 	ExtraAddr string `json:"extra_addr,omitempty"` // a second eth2 address, for SNAT
-	NetConfig string `json:"net_config"`           // ifupdown, systemd-networkd or netplan
+	NetConfig string `json:"net_config"`           // ifupdown, systemd-networkd, netplan or NetworkManager
+	Image     string `json:"image,omitempty"`      // image/build.sh variant; "" is Bookworm
+	// User logs in with the lab key; "" is root. Any other user runs the
+	// lab's root commands through sudo (passwordless).
+	User string `json:"user,omitempty"`
+	// BareMetal: an agent that is no VM in vcsim (in push's inventory,
+	// bare_metal = true). It is still a qemu VM of the lab.
+	BareMetal bool `json:"bare_metal,omitempty"`
+}
+
+// ImageName is the image/build.sh variant the VM boots.
+func (v VM) ImageName() string {
+	if v.Image == "" {
+		return Bookworm
+	}
+	return v.Image
+}
+
+// LoginUser is the user the lab logs in as: root unless User says.
+func (v VM) LoginUser() string {
+	if v.User == "" {
+		return "root"
+	}
+	return v.User
 }
 
 // TrunkTap and LANTap are the host tap devices of the VM's eth1 and eth2.
@@ -75,27 +106,40 @@ func (v VM) SSHAddr() string { return fmt.Sprintf("127.0.0.1:%d", v.SSHPort) }
 // KnownHostsName is the VM's host pattern in known_hosts.
 func (v VM) KnownHostsName() string { return fmt.Sprintf("[127.0.0.1]:%d", v.SSHPort) }
 
-// Agents are the three agent VMs, kasm-agent-1..3. They differ in how
-// they configure their network, so push meets each flavour.
+// Agents are the three agent VMs that are VMs in vcsim too,
+// kasm-agent-1..3 (Debian 12, root login). They differ in how they
+// configure their network, so push meets each flavour.
 func Agents() []VM {
 	flavours := []string{IfUpDown, Networkd, Netplan}
 	vms := make([]VM, 0, len(flavours))
 	for i, f := range flavours {
-		n := i + 1
-		vms = append(vms, VM{
-			Name:      fmt.Sprintf("kasm-agent-%d", n),
-			Role:      RoleAgent,
-			Index:     n,
-			SSHPort:   2200 + n,
-			MgmtMAC:   fmt.Sprintf("52:54:00:00:00:%02x", n),
-			TrunkMAC:  fmt.Sprintf("52:54:00:00:01:%02x", n),
-			LANMAC:    fmt.Sprintf("52:54:00:00:02:%02x", n),
-			LANAddr:   fmt.Sprintf("198.51.100.1%d", n),
-			ExtraAddr: fmt.Sprintf("198.51.100.11%d", n),
-			NetConfig: f,
-		})
+		vms = append(vms, agent(i+1, f))
 	}
 	return vms
+}
+
+// BareMetalAgents are the agents that are no VM in vcsim: kasm-agent-4,
+// Debian 13 with Docker 26 and NetworkManager, where only admin logs in
+// (sudo, push's become = true). On the same trunk as the VMs.
+func BareMetalAgents() []VM {
+	a := agent(4, NetworkManager)
+	a.Image, a.User, a.BareMetal = Trixie, "admin", true
+	return []VM{a}
+}
+
+func agent(n int, flavour string) VM {
+	return VM{
+		Name:      fmt.Sprintf("kasm-agent-%d", n),
+		Role:      RoleAgent,
+		Index:     n,
+		SSHPort:   2200 + n,
+		MgmtMAC:   fmt.Sprintf("52:54:00:00:00:%02x", n),
+		TrunkMAC:  fmt.Sprintf("52:54:00:00:01:%02x", n),
+		LANMAC:    fmt.Sprintf("52:54:00:00:02:%02x", n),
+		LANAddr:   fmt.Sprintf("198.51.100.1%d", n),
+		ExtraAddr: fmt.Sprintf("198.51.100.11%d", n),
+		NetConfig: flavour,
+	}
 }
 
 // Gateway is lab-gw: the VLANs' and the LAN's router stand-in, answering
@@ -113,8 +157,21 @@ func Gateway() VM {
 	}
 }
 
-// All is the gateway followed by the agents.
-func All() []VM { return append([]VM{Gateway()}, Agents()...) }
+// All is the gateway followed by the VM agents and the bare-metal ones.
+func All() []VM { return append(append([]VM{Gateway()}, Agents()...), BareMetalAgents()...) }
+
+// Images are the image/build.sh variants the lab's VMs boot.
+func Images() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range All() {
+		if n := v.ImageName(); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // ByName finds a VM of the lab.
 func ByName(name string) (VM, bool) {

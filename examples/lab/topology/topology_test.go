@@ -37,3 +37,43 @@ func TestAgentAddressing(t *testing.T) {
 		t.Errorf("gateway = %+v", g)
 	}
 }
+
+func TestBareMetalAgent(t *testing.T) {
+	got := BareMetalAgents()
+	if len(got) != 1 {
+		t.Fatalf("%d bare-metal agents, want 1", len(got))
+	}
+	a := got[0]
+	if a.Name != "kasm-agent-4" || a.SSHAddr() != "127.0.0.1:2204" || a.TrunkMAC != "52:54:00:00:01:04" ||
+		a.LANAddr != "198.51.100.14" || a.ExtraAddr != "198.51.100.114" || a.NetConfig != NetworkManager {
+		t.Errorf("kasm-agent-4 = %+v", a)
+	}
+	if !a.BareMetal || a.ImageName() != Trixie || a.LoginUser() != "admin" {
+		t.Errorf("kasm-agent-4 is not a bare-metal trixie agent logging in as admin: %+v", a)
+	}
+	for _, vm := range append(Agents(), Gateway()) {
+		if vm.BareMetal || vm.ImageName() != Bookworm || vm.LoginUser() != "root" {
+			t.Errorf("%s: bare metal %v, image %s, user %s", vm.Name, vm.BareMetal, vm.ImageName(), vm.LoginUser())
+		}
+	}
+	if imgs := Images(); len(imgs) != 2 || imgs[0] != Bookworm || imgs[1] != Trixie {
+		t.Errorf("Images() = %q", imgs)
+	}
+	if _, ok := ByName("kasm-agent-4"); !ok {
+		t.Error("ByName does not find kasm-agent-4")
+	}
+}
+
+func TestStateImageOf(t *testing.T) {
+	s := &State{Image: "/img/b", Images: map[string]string{Bookworm: "/img/b", Trixie: "/img/t"}}
+	if got := s.ImageOf(BareMetalAgents()[0]); got != "/img/t" {
+		t.Errorf("kasm-agent-4 boots %s", got)
+	}
+	if got := s.ImageOf(Agents()[0]); got != "/img/b" {
+		t.Errorf("kasm-agent-1 boots %s", got)
+	}
+	old := &State{Image: "/img/b"} // lab.json of an older labctl
+	if got := old.ImageOf(Agents()[0]); got != "/img/b" {
+		t.Errorf("kasm-agent-1 boots %s from an older state", got)
+	}
+}

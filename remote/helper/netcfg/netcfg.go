@@ -110,8 +110,12 @@ func Render(f Flavor, nic string) []byte {
 		return []byte(head + "network:\n  version: 2\n  ethernets:\n    " + nic + ":\n" +
 			"      dhcp4: false\n      dhcp6: false\n      accept-ra: false\n      link-local: []\n      optional: true\n")
 	case NetworkManager:
+		// ipv6 "disabled", not "ignore": ignore leaves the kernel taking
+		// router advertisements, and an RA on the trunk's untagged
+		// network gives it a SLAAC address (seen on Debian 13's
+		// NetworkManager 1.52), as networkd's IPv6AcceptRA=no prevents.
 		return []byte(head + "[connection]\nid=push-trunk\ntype=ethernet\ninterface-name=" + nic +
-			"\nautoconnect=true\n\n[ipv4]\nmethod=disabled\n\n[ipv6]\nmethod=ignore\n")
+			"\nautoconnect=true\n\n[ipv4]\nmethod=disabled\n\n[ipv6]\nmethod=disabled\n")
 	}
 	return nil
 }
