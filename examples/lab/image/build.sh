@@ -20,6 +20,9 @@ export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${PUSH_LAB_CACHE:-$HOME/.cache/push-lab}
 log() { echo "image: $*" >&2; }
+mkdir -p "$cache"
+# lab.sh up builds both variants at once: one apt-get update at a time.
+apt_update() { flock "$cache/.apt-update.lock" apt-get update -qq >&2; }
 
 # The Debian mirror this host's apt uses (deb822 or one-line format).
 mirror() {
@@ -41,7 +44,7 @@ kernel_pkg() {
 pkg=$(kernel_pkg || true)
 if [[ -z $pkg ]]; then
 	log "apt lists are missing; running apt-get update"
-	apt-get update -qq >&2
+	apt_update
 	pkg=$(kernel_pkg)
 fi
 kver=${pkg#linux-image-}
@@ -57,7 +60,6 @@ fi
 
 start=$(date +%s)
 log "building $variant $out (kernel $kver, mirror $mirror)"
-mkdir -p "$cache"
 work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
@@ -80,7 +82,7 @@ log "debootstrap done after $(($(date +%s) - start))s"
 # merged-/usr symlink) and only its modules go in.
 if ! (cd "$work" && apt-get download "$pkg" >/dev/null 2>&1); then
 	log "apt-get download $pkg failed; refreshing apt lists and retrying"
-	apt-get update -qq >&2
+	apt_update
 	(cd "$work" && apt-get download "$pkg" >&2)
 fi
 dpkg -x "$work/$pkg"_*.deb "$work/kernel"
