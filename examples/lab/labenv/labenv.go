@@ -54,6 +54,7 @@ type Lab struct {
 	root  string // examples/lab
 	state *topology.State
 	ssh   labssh.Client
+	conns *conns // Run's kept connections
 }
 
 // The lab lock is held by the process from the first Require until it
@@ -153,6 +154,7 @@ func open(dir topology.Dir, root string) (*Lab, error) {
 		root:  root,
 		state: st,
 		ssh:   labssh.Client{KeyPath: dir.Key(), KnownHostsPath: dir.KnownHosts()},
+		conns: newConns(),
 	}, nil
 }
 
@@ -254,7 +256,7 @@ func (l *Lab) Run(ctx context.Context, agent, cmd string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return l.ssh.As(vm.User).Run(ctx, vm.SSHAddr(), cmd)
+	return l.conns.run(ctx, l.ssh.As(vm.User), vm.SSHAddr(), cmd)
 }
 
 // Up runs lab.sh up.

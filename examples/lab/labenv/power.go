@@ -21,6 +21,7 @@ func (l *Lab) Reboot(ctx context.Context, agent string) error {
 		return fmt.Errorf("reboot %s: %w", agent, err)
 	}
 	// Detached, so the SSH command returns before the connection drops.
+	l.conns.forget(vm.SSHAddr())
 	if _, err := c.Run(ctx, vm.SSHAddr(), "nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &"); err != nil {
 		return fmt.Errorf("reboot %s: %w", agent, err)
 	}
@@ -32,9 +33,11 @@ func (l *Lab) Reboot(ctx context.Context, agent string) error {
 
 // Stop kills the VM's qemu, like pulling its power cord. Its disk stays.
 func (l *Lab) Stop(ctx context.Context, agent string) error {
-	if _, err := l.vm(agent); err != nil {
+	vm, err := l.vm(agent)
+	if err != nil {
 		return err
 	}
+	l.conns.forget(vm.SSHAddr())
 	return labvm.Stop(ctx, l.dir, agent)
 }
 

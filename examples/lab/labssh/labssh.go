@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -102,6 +103,11 @@ func (c Client) Run(ctx context.Context, addr, cmd string) (string, error) {
 		return "", err
 	}
 	defer cl.Close()
+	return c.RunOn(ctx, cl, cmd)
+}
+
+// RunOn is Run on an open connection of c's.
+func (c Client) RunOn(ctx context.Context, cl *ssh.Client, cmd string) (string, error) {
 	out, err := RunOn(ctx, cl, c.RootCommand(cmd))
 	if err != nil && c.Sudo {
 		return out, fmt.Errorf("as %s with sudo: %w", c.User, err)
@@ -109,23 +115,53 @@ func (c Client) Run(ctx context.Context, addr, cmd string) (string, error) {
 	return out, err
 }
 
-// RunOn runs cmd on an open connection; ctx cancels it by closing the
-// connection's session.
+// ErrNoSession: a connection would not open a session (closed, dead, or
+// out of sessions); a new connection may.
+var ErrNoSession = errors.New("ssh session")
+
+// sessionBound is the longest wait for a session on an open connection: a
+// connection to a VM that rebooted under it may never answer.
+const sessionBound = 20 * time.Second
+
+// RunOn runs cmd on an open connection; ctx cancels it by closing its
+// session.
 func RunOn(ctx context.Context, cl *ssh.Client, cmd string) (string, error) {
-	s, err := cl.NewSession()
-	if err != nil {
-		return "", fmt.Errorf("ssh session: %w", err)
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		s, err := cl.NewSession()
+		ch <- opened{s, err}
+	}()
+	bound := time.NewTimer(sessionBound)
+	defer bound.Stop()
+	var s *ssh.Session
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			return "", fmt.Errorf("%w: %w", ErrNoSession, o.err)
+		}
+		s = o.s
+	case <-bound.C:
+		cl.Close()
+		return "", fmt.Errorf("%w: none opened in %s", ErrNoSession, sessionBound)
+	case <-ctx.Done():
+		cl.Close()
+		return "", fmt.Errorf("%w: %w", ErrNoSession, ctx.Err())
 	}
 	defer s.Close()
 	var stdout, stderr bytes.Buffer
 	s.Stdout, s.Stderr = &stdout, &stderr
 	done := make(chan error, 1)
 	go func() { done <- s.Run(cmd) }()
+	var err error
 	select {
 	case err = <-done:
 	case <-ctx.Done():
+		// The session only: the connection may carry others'.
 		s.Close()
-		cl.Close()
 		return stdout.String(), fmt.Errorf("run %q: %w", short(cmd), ctx.Err())
 	}
 	if err != nil {
