@@ -30,17 +30,32 @@ func sessions(a labenv.Agent) ([]handbuilt.Session, map[string]string) {
 	return ss, map[string]string{"z_custom_a": a.ExtraAddr, "z_enclave_2": a.LANAddr}
 }
 
-// TestAdoptSeedBuiltAgent builds kasm-agent-1 with the procedures'
-// commands, with a session on every network, and brings it under push.
+// TestAdoptSeedBuiltAgent builds kasm-agent-1 (Debian 12, Docker 20.10,
+// ifupdown, root) with the procedures' commands, with a session on every
+// network, and brings it under push.
 func TestAdoptSeedBuiltAgent(t *testing.T) {
+	adoptSeedBuilt(t, "kasm-agent-1", 0, nil)
+}
+
+// TestAdoptSeedBuiltAgentTrixie does the same on kasm-agent-4 (Debian 13,
+// Docker 26, NetworkManager, admin through sudo), where the procedures
+// leave the trunk NIC unpersisted (no /etc/network/interfaces): push
+// persists it through NetworkManager beside the adoptions.
+func TestAdoptSeedBuiltAgentTrixie(t *testing.T) {
+	adoptSeedBuilt(t, "kasm-agent-4", 3, []string{"persist-trunk /etc/NetworkManager/system-connections/push-trunk.nmconnection"})
+}
+
+// adoptSeedBuilt builds agent by hand on slot and adopts it; extra are
+// the kinds push plans beside the adoptions and its bookkeeping.
+func adoptSeedBuilt(t *testing.T, name string, slot int, extra []string) {
 	needs.NotShort(t)
 	lab := labenv.Require(t)
 	ctx := context.Background()
-	a := labAgent(t, lab, "kasm-agent-1")
+	a := labAgent(t, lab, name)
 	step := stepTimer(t)
 	unbuild(t, lab, a.Name)
 
-	subnets, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a.Name, Slot: 0, SourceIP: a.ExtraAddr, Enclave: true})
+	subnets, err := handbuilt.Build(ctx, lab, handbuilt.Agent{Name: a.Name, Slot: slot, SourceIP: a.ExtraAddr, Enclave: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +74,7 @@ func TestAdoptSeedBuiltAgent(t *testing.T) {
 	step("built by hand from the procedures, 4 sessions answering")
 
 	inv := writeInventory(t, lab, invData{EgressSubnet: subnets["z_custom_a"],
-		Agents: []invAgent{{Name: a.Name, Port: port(a), Slot: 0, SourceIP: a.ExtraAddr}}})
+		Agents: []invAgent{{Name: a.Name, Port: port(a), User: a.User, Slot: slot, SourceIP: a.ExtraAddr}}})
 
 	// plan: only adoptions, besides push's own boot unit and state.
 	r := push(t, "plan", "--json", inv)
@@ -69,6 +84,8 @@ func TestAdoptSeedBuiltAgent(t *testing.T) {
 	kinds := actionKinds(decodeReport(t, r))
 	wantKinds := []string{"adopt-network z_custom_a", "adopt-network z_enclave_2", "adopt-network z_vlan150", "adopt-network z_vlan160",
 		"adopt-snat hand SNAT " + subnets["z_custom_a"] + " iptables-nft", "install-unit push-restore.service", "write-state /var/lib/push/applied.json"}
+	wantKinds = append(wantKinds, extra...)
+	slices.Sort(wantKinds)
 	if !slices.Equal(kinds, wantKinds) {
 		t.Fatalf("plan of a hand-built agent:\n %q\nwant only adoptions and push's bookkeeping:\n %q", kinds, wantKinds)
 	}

@@ -66,6 +66,7 @@ func decodeReport(t *testing.T, r pushRun) report {
 type invAgent struct {
 	Name     string
 	Port     string
+	User     string // root unless set (kasm-agent-4: admin, through sudo)
 	Slot     int
 	SourceIP string
 }
@@ -97,7 +98,7 @@ func writeInventory(t *testing.T, lab *labenv.Lab, d invData) string {
 // labAgent returns the lab's agent by name.
 func labAgent(t *testing.T, lab *labenv.Lab, name string) labenv.Agent {
 	t.Helper()
-	for _, a := range lab.Agents() {
+	for _, a := range append(lab.Agents(), lab.BareMetalAgents()...) {
 		if a.Name == name {
 			return a
 		}
