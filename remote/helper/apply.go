@@ -46,6 +46,16 @@ func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Opti
 	}
 }
 
+// anyPending says whether apply has a step to take.
+func anyPending(steps []plan.Step) bool {
+	for _, s := range steps {
+		if s.Outcome == proto.OutcomePending {
+			return true
+		}
+	}
+	return false
+}
+
 // skipDocker marks the Docker network steps not attempted: Docker did
 // not answer (err).
 func skipDocker(steps []plan.Step, err error) {

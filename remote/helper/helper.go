@@ -186,15 +186,18 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	if obs.DockerErr != nil { // restore only (preflight): do what needs no Docker
 		skipDocker(steps, obs.DockerErr)
 	}
-	h.apply(ctx, spec, opts, steps, cl)
-	res.Actions = actions(steps)
-	watch.lap("apply")
-	after, err := h.observe(ctx, spec, cl, false)
-	if err != nil {
-		return fmt.Errorf("read back after apply: %w", err)
+	after := obs
+	if anyPending(steps) { // nothing taken, nothing to read back (a converged host)
+		h.apply(ctx, spec, opts, steps, cl)
+		watch.lap("apply")
+		if after, err = h.observe(ctx, spec, cl, false); err != nil {
+			res.Actions = actions(steps)
+			return fmt.Errorf("read back after apply: %w", err)
+		}
+		watch.lap("read back")
 	}
+	res.Actions = actions(steps)
 	res.Facts = h.facts(spec, after)
-	watch.lap("read back")
 	if opts.Verify {
 		defer watch.lap("verify")
 		return h.verify(ctx, spec, cl, res)

@@ -40,6 +40,16 @@ func TestApplyTimesPhasesAndActions(t *testing.T) {
 		}
 	}
 
+	// A second apply has nothing to take, so nothing to read back.
+	res, _ = runMain(t, cfg, nil, request(proto.VerbApply, spec))
+	names = nil
+	for _, p := range res.Phases {
+		names = append(names, p.Name)
+	}
+	if want := []string{"observe"}; !slices.Equal(names, want) || res.Facts == nil {
+		t.Errorf("apply on a converged host: phases %v (want %v), facts %v", names, want, res.Facts)
+	}
+
 	cfg.Clock = nil
 	res, _ = runMain(t, cfg, nil, request(proto.VerbPlan, spec))
 	if len(res.Phases) != 0 {
