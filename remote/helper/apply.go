@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
 	"github.com/kasmfleet/push/remote/helper/handsnat"
@@ -48,12 +49,7 @@ func (h *Helper) apply(ctx context.Context, spec proto.HostSpec, opts proto.Opti
 
 // anyPending says whether apply has a step to take.
 func anyPending(steps []plan.Step) bool {
-	for _, s := range steps {
-		if s.Outcome == proto.OutcomePending {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(steps, func(s plan.Step) bool { return s.Outcome == proto.OutcomePending })
 }
 
 // skipDocker marks the Docker network steps not attempted: Docker did

@@ -187,16 +187,16 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		skipDocker(steps, obs.DockerErr)
 	}
 	after := obs
-	if anyPending(steps) { // nothing taken, nothing to read back (a converged host)
+	if anyPending(steps) { // nothing to take, nothing to read back
 		h.apply(ctx, spec, opts, steps, cl)
 		watch.lap("apply")
-		if after, err = h.observe(ctx, spec, cl, false); err != nil {
-			res.Actions = actions(steps)
-			return fmt.Errorf("read back after apply: %w", err)
-		}
+		after, err = h.observe(ctx, spec, cl, false)
 		watch.lap("read back")
 	}
 	res.Actions = actions(steps)
+	if err != nil {
+		return fmt.Errorf("read back after apply: %w", err)
+	}
 	res.Facts = h.facts(spec, after)
 	if opts.Verify {
 		defer watch.lap("verify")

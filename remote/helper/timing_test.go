@@ -21,14 +21,12 @@ func TestApplyTimesPhasesAndActions(t *testing.T) {
 	if code != proto.ExitOK || res.Error != "" {
 		t.Fatalf("apply: code %d error %q", code, res.Error)
 	}
-	var names []string
 	for _, p := range res.Phases {
-		names = append(names, p.Name)
 		if p.MS <= 0 {
 			t.Errorf("phase %s took %d ms", p.Name, p.MS)
 		}
 	}
-	if want := []string{"observe", "apply", "read back"}; !slices.Equal(names, want) {
+	if names, want := phaseNames(res), []string{"observe", "apply", "read back"}; !slices.Equal(names, want) {
 		t.Errorf("phases %v, want %v", names, want)
 	}
 	if len(res.Actions) == 0 {
@@ -42,11 +40,7 @@ func TestApplyTimesPhasesAndActions(t *testing.T) {
 
 	// A second apply has nothing to take, so nothing to read back.
 	res, _ = runMain(t, cfg, nil, request(proto.VerbApply, spec))
-	names = nil
-	for _, p := range res.Phases {
-		names = append(names, p.Name)
-	}
-	if want := []string{"observe"}; !slices.Equal(names, want) || res.Facts == nil {
+	if names, want := phaseNames(res), []string{"observe"}; !slices.Equal(names, want) || res.Facts == nil {
 		t.Errorf("apply on a converged host: phases %v (want %v), facts %v", names, want, res.Facts)
 	}
 
@@ -55,4 +49,12 @@ func TestApplyTimesPhasesAndActions(t *testing.T) {
 	if len(res.Phases) != 0 {
 		t.Errorf("without a clock: phases %+v", res.Phases)
 	}
+}
+
+func phaseNames(res proto.Result) []string {
+	var names []string
+	for _, p := range res.Phases {
+		names = append(names, p.Name)
+	}
+	return names
 }
