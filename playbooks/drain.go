@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -54,34 +53,27 @@ const (
 	StepUndrain = "undrain"
 )
 
-// Busy lists the sessions (containers) that block a plan's actions: a
-// host with any needs a drain before apply can change it.
-func Busy(r proto.Result) []string {
-	var busy []string
-	for _, a := range r.Actions {
-		for _, c := range a.Busy {
-			if !slices.Contains(busy, c) {
-				busy = append(busy, c)
-			}
-		}
-	}
-	return busy
-}
-
-// drained is apply on a host in a drain: plan; when sessions block the
-// change, drain, wait for them to end, apply (with verify), undrain.
-// With ForceDisconnect there is no wait: apply disconnects the sessions.
-// A host whose wait times out is undrained, unchanged; a host whose apply
-// fails after the drain stays drained. A host an earlier run left drained
-// is finished and undrained.
+// drained is apply on a host in a drain. The apply is asked to change
+// nothing if sessions block it; when they do, drain, wait for them to
+// end, apply (with verify), undrain. A host with nothing blocked costs
+// one helper run, as without a drain. With ForceDisconnect there is no
+// wait: apply disconnects the sessions. A host whose wait times out is
+// undrained, unchanged; a host whose apply fails after the drain stays
+// drained. A host an earlier run left drained is finished and undrained.
 func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Answer, error) {
 	d, earlier := j.Drain, j.Drain.remembers(h)
-	busy, err := j.busy(ctx, h)
+	var busy []string
+	var err error
+	if earlier {
+		busy, err = j.busy(ctx, h)
+	} else {
+		var a runner.Answer
+		if a, busy, err = j.applyUnlessBusy(ctx, h, step); len(busy) == 0 {
+			return a, err
+		}
+	}
 	if err != nil {
 		return runner.Answer{}, err
-	}
-	if len(busy) == 0 && !earlier {
-		return j.apply(ctx, h, step)
 	}
 	if !earlier && d.Drainer != nil {
 		step(StepDrain)
@@ -128,11 +120,28 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 	return a, j.undrainAfter(h, step, nil)
 }
 
+// applyUnlessBusy applies on h unless sessions block the change: then
+// nothing is changed and it returns them.
+func (j Job) applyUnlessBusy(ctx context.Context, h Host, step func(string)) (runner.Answer, []string, error) {
+	req := Request(ModeApply, h, j.Run)
+	req.Options.UnlessBusy = true
+	res, exit, err := j.Transport.Helper(ctx, h, req, step)
+	if err != nil {
+		return runner.Answer{}, nil, err
+	}
+	if errors.Is(res.Err(), proto.ErrBusy) {
+		if busy := proto.Blocking(res.Actions); len(busy) > 0 {
+			return runner.Answer{}, busy, nil
+		}
+	}
+	a, err := j.judged(h, res, exit, step)
+	return a, nil, err
+}
+
 // busy asks the helper for a plan and returns the sessions blocking it,
 // or none when a drain would not be enough to let apply through (a
 // refusal for another reason): apply then reports it as it would anyway.
-// It costs apply one more helper run per host, kept out of the progress
-// (which shows the apply as before).
+// It is kept out of the progress (which shows the apply as before).
 func (j Job) busy(ctx context.Context, h Host) ([]string, error) {
 	res, _, err := j.Transport.Helper(ctx, h, Request(ModePlan, h, j.Run), func(string) {})
 	if err != nil {
@@ -141,12 +150,7 @@ func (j Job) busy(ctx context.Context, h Host) ([]string, error) {
 	if err := res.Err(); err != nil {
 		return nil, &runner.HostError{Host: h.Name, Step: string(ModePlan), Err: err}
 	}
-	for _, a := range res.Actions {
-		if a.Outcome == proto.OutcomeRefused && len(a.Busy) == 0 {
-			return nil, nil
-		}
-	}
-	return Busy(res), nil
+	return proto.Blocking(res.Actions), nil
 }
 
 // undrainAfter puts a host back (even when the run is being interrupted)

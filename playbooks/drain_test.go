@@ -32,6 +32,7 @@ type sessionFleet struct {
 	failApply map[string]bool
 	force     bool // --force-disconnect
 	timeline  []string
+	runs      int // helper runs, plans included
 	ledger    ledger
 }
 
@@ -68,8 +69,12 @@ func (f *sessionFleet) Helper(_ context.Context, h Host, req proto.Request, _ fu
 	if len(busy) > 0 && req.Options.ForceDisconnect {
 		a.Outcome, a.Error = proto.OutcomePending, ""
 	}
+	f.runs++
 	if req.Verb == proto.VerbPlan {
 		return proto.Result{Agent: h.Name, Actions: []proto.Action{a}}, proto.ExitChanges, nil
+	}
+	if req.Options.UnlessBusy && len(busy) > 0 {
+		return proto.Result{Agent: h.Name, Actions: []proto.Action{a}, Error: "sessions block this change", Code: proto.CodeBusy}, proto.ExitFailed, nil
 	}
 	f.timeline = append(f.timeline, "apply "+h.Name+" with "+strings.Join(busy, ",")+" sessions")
 	if a.Outcome == proto.OutcomePending && len(busy) > 0 {
@@ -249,8 +254,8 @@ func TestNoDrainWithoutSessions(t *testing.T) {
 	if err := j.Go(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(f.timeline, "|"); got != "apply a1 with  sessions" {
-		t.Fatalf("timeline %s; want the apply alone", got)
+	if got := strings.Join(f.timeline, "|"); got != "apply a1 with  sessions" || f.runs != 1 {
+		t.Fatalf("timeline %s after %d helper runs; want the apply alone, in one run", got, f.runs)
 	}
 }
 

@@ -59,6 +59,11 @@ func (j Job) apply(ctx context.Context, h Host, step func(string)) (runner.Answe
 	if err != nil {
 		return runner.Answer{}, err
 	}
+	return j.judged(h, res, exit, step)
+}
+
+// judged is the answer for h's helper result, and its failure if any.
+func (j Job) judged(h Host, res proto.Result, exit int, step func(string)) (runner.Answer, error) {
 	a := runner.Answer{Result: &res, Exit: exit}
 	if err := Judge(j.Mode, res, exit); err != nil {
 		step("judge")

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
@@ -182,6 +183,11 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		res.Facts = h.facts(spec, obs)
 		res.Actions = actions(steps)
 		return nil
+	}
+	if busy := proto.Blocking(actions(steps)); opts.UnlessBusy && len(busy) > 0 {
+		res.Facts = h.facts(spec, obs)
+		res.Actions = actions(steps)
+		return proto.WithCode(proto.CodeBusy, fmt.Errorf("sessions block this change: %s; nothing was changed", strings.Join(busy, ", ")))
 	}
 	if obs.DockerErr != nil { // restore only (preflight): do what needs no Docker
 		skipDocker(steps, obs.DockerErr)

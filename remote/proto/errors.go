@@ -14,6 +14,9 @@ const (
 	// CodeRefused: the change is unsafe (e.g. containers attached to a
 	// network that would be replaced); nothing was changed.
 	CodeRefused ErrorCode = "refused"
+	// CodeBusy: apply was asked to change nothing while sessions block
+	// a change (Options.UnlessBusy), and they do; nothing was changed.
+	CodeBusy ErrorCode = "busy"
 	// CodeInvalidSpec: the spec is not one the helper can apply.
 	CodeInvalidSpec ErrorCode = "invalid-spec"
 	// CodeProtocolMismatch: the request is of another protocol version.
@@ -48,6 +51,7 @@ func (e *Error) Is(target error) bool {
 var (
 	ErrLockHeld          = &Error{Code: CodeLockHeld}
 	ErrRefused           = &Error{Code: CodeRefused}
+	ErrBusy              = &Error{Code: CodeBusy}
 	ErrInvalidSpec       = &Error{Code: CodeInvalidSpec}
 	ErrProtocolMismatch  = &Error{Code: CodeProtocolMismatch}
 	ErrDockerUnavailable = &Error{Code: CodeDockerUnavailable}

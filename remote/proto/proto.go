@@ -48,6 +48,11 @@ type Options struct {
 	// spec's), every address, and the parent NIC of VLAN networks as the
 	// trunk: what push import writes an inventory from.
 	Survey bool `json:"survey,omitempty"`
+	// UnlessBusy, with apply, changes nothing when sessions block a
+	// change (Blocking names them): the helper answers as plan would,
+	// with CodeBusy, so push drains the host first. Most hosts have
+	// nothing blocked, and are spared a plan before their apply.
+	UnlessBusy bool `json:"unless_busy,omitempty"`
 }
 
 // ExitCode is the helper's process exit status.

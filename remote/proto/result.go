@@ -1,5 +1,7 @@
 package proto
 
+import "slices"
+
 // Result is the single JSON document a helper writes on stdout, for every
 // verb, failure included.
 type Result struct {
@@ -97,6 +99,24 @@ type Action struct {
 	Busy []string `json:"busy,omitempty"`
 	// MS is how long apply took over this action, in milliseconds.
 	MS int64 `json:"ms,omitempty"`
+}
+
+// Blocking lists the sessions that block actions when a drain is all
+// they need: none when nothing is busy, or when an action is refused for
+// another reason (draining would not let the apply through).
+func Blocking(actions []Action) []string {
+	var busy []string
+	for _, a := range actions {
+		if a.Outcome == OutcomeRefused && len(a.Busy) == 0 {
+			return nil
+		}
+		for _, c := range a.Busy {
+			if !slices.Contains(busy, c) {
+				busy = append(busy, c)
+			}
+		}
+	}
+	return busy
 }
 
 // Check is one end-to-end probe made by verify.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +116,24 @@ func TestRefusesNetworkWithContainers(t *testing.T) {
 	drifted.VLANs = append([]proto.VLANNetwork(nil), spec.VLANs...)
 	drifted.VLANs[0].IPRange = fmt.Sprintf("192.0.2.%d/28", 16*r.n+64)
 	drifted.VLANs[0].ProbeIP = fmt.Sprintf("192.0.2.%d", 16*r.n+64+14)
-	res, code := r.helper(ctx, proto.VerbApply, drifted, proto.Options{})
+	// Asked to change nothing while sessions block it (push's first
+	// apply on a host in a drain), the helper names the container and
+	// takes no step at all, not even recording the spec.
+	applied := r.sh(ctx, "sha256sum < /var/lib/push/applied.json")
+	res, code := r.helper(ctx, proto.VerbApply, drifted, proto.Options{UnlessBusy: true})
+	if code != proto.ExitFailed || res.Code != proto.CodeBusy || !slices.Equal(proto.Blocking(res.Actions), []string{"e2e_holder"}) {
+		t.Fatalf("apply unless busy of a drifted network with a container: exit %d, code %q, error %q\n%s", code, res.Code, res.Error, actionsText(res))
+	}
+	for _, a := range res.Actions {
+		if a.Outcome == proto.OutcomeDone {
+			t.Fatalf("apply unless busy took a step: %s", a.Summary)
+		}
+	}
+	if now := r.sh(ctx, "sha256sum < /var/lib/push/applied.json"); now != applied {
+		t.Fatal("apply unless busy recorded the spec")
+	}
+
+	res, code = r.helper(ctx, proto.VerbApply, drifted, proto.Options{})
 	var refused *proto.Action
 	for i, a := range res.Actions {
 		if a.Target == "z_vlan150" {
