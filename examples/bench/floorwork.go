@@ -19,8 +19,9 @@ const (
 	// flushed (one `ip -batch`), the same three files written in place by
 	// the shell and flushed by one `sync` (push writes each to a temporary
 	// file and renames it, the floor does not), the same two symlinks,
-	// the same reloads (`networkctl reload`, and `systemctl daemon-reload`
-	// where systemd runs). It reads nothing, checks nothing and reports
+	// the same reload (`networkctl reload`; no `systemctl daemon-reload`:
+	// a new unit needs none, and push runs it only when it replaces
+	// another version of its unit). It reads nothing, checks nothing and reports
 	// nothing; the folders exist on the fleet's hosts.
 	FloorConverge = "converge"
 )
@@ -46,7 +47,6 @@ func floorScript(work string, h playbooks.Host, helperSHA string) (string, error
 	fmt.Fprintf(&b, "sync %s %s %s\n", netcfg.NetworkdFile, state.UnitFile, state.Applied)
 	b.WriteString("networkctl reload >/dev/null 2>&1 || true\n")
 	fmt.Fprintf(&b, "ln -sfn %s %s\nln -sfn %s %s\n", state.UnitFile, state.WantsLink, state.BinaryPath(helperSHA), state.Link)
-	b.WriteString("if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi\n")
 	return b.String(), nil
 }
 

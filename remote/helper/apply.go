@@ -167,11 +167,12 @@ func (h *Helper) installUnit(ctx context.Context) error {
 	if err := c.state().InstallBinary(c.Executable, sha); err != nil {
 		return err
 	}
-	if err := c.state().InstallUnit(); err != nil {
+	replaced, err := c.state().InstallUnit()
+	if err != nil {
 		return err
 	}
 	// Only on a host running systemd; a unit file alone is harmless.
-	if _, err := os.Stat(c.Root + "/run/systemd/system"); err == nil {
+	if _, err := os.Stat(c.Root + "/run/systemd/system"); err == nil && replaced {
 		if err := c.Run(ctx, "systemctl", "daemon-reload"); err != nil {
 			return err
 		}

@@ -17,10 +17,11 @@ for n in $(docker network ls -q --filter label=com.kasmfleet.push.managed=true) 
 	docker network rm "$n" >/dev/null 2>&1
 done
 nft delete table ip push 2>/dev/null
+# No daemon-reload (seconds on these VMs): the next boot reads the units
+# afresh, and push's apply writes the unit anew.
 if [ -e /etc/systemd/system/push-restore.service ]; then
-	systemctl disable --now push-restore.service >/dev/null 2>&1
-	rm -f /etc/systemd/system/push-restore.service
-	systemctl daemon-reload
+	systemctl stop push-restore.service >/dev/null 2>&1
+	rm -f /etc/systemd/system/push-restore.service /etc/systemd/system/multi-user.target.wants/push-restore.service
 fi
 if ls /etc/network/interfaces.d/push-* >/dev/null 2>&1; then
 	ifdown --force eth1 >/dev/null 2>&1

@@ -153,18 +153,26 @@ func (h Host) UnitInstalled() bool {
 }
 
 // InstallUnit writes the unit and enables it (the wants link that
-// `systemctl enable` would make). The caller runs daemon-reload.
-func (h Host) InstallUnit() error {
-	if err := atomicfile.Write(h.path(UnitFile), Unit(), 0o644); err != nil {
-		return err
+// `systemctl enable` would make). It reports whether it replaced another
+// version of the unit: only then does the caller run daemon-reload.
+// systemd loads a unit it has not loaded from disk when first asked, and
+// reads every unit afresh at boot, so a new unit needs no reload (which
+// costs seconds on a small VM).
+func (h Host) InstallUnit() (replaced bool, err error) {
+	old, err := os.ReadFile(h.path(UnitFile))
+	replaced = err == nil && !bytes.Equal(old, Unit())
+	if !bytes.Equal(old, Unit()) {
+		if err := atomicfile.Write(h.path(UnitFile), Unit(), 0o644); err != nil {
+			return false, err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(h.path(WantsLink)), 0o755); err != nil {
-		return fmt.Errorf("enable %s: %w", UnitName, err)
+		return replaced, fmt.Errorf("enable %s: %w", UnitName, err)
 	}
 	if target, err := os.Readlink(h.path(WantsLink)); err == nil && target == UnitFile {
-		return nil
+		return replaced, nil
 	}
-	return atomicfile.Symlink(UnitFile, h.path(WantsLink))
+	return replaced, atomicfile.Symlink(UnitFile, h.path(WantsLink))
 }
 
 // Equal reports whether two specs encode the same.

@@ -47,9 +47,15 @@ func TestInstallBinaryAndUnit(t *testing.T) {
 		if err := h.InstallBinary(self, sha); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.InstallUnit(); err != nil {
-			t.Fatal(err)
+		if replaced, err := h.InstallUnit(); err != nil || replaced {
+			t.Fatalf("install %d: replaced %v, %v; want a new unit (no reload), then the same one", i, replaced, err)
 		}
+	}
+	// Another version of the unit is replaced, and then systemd must
+	// reload it.
+	os.WriteFile(filepath.Join(h.Root, UnitFile), []byte("[Unit]\nDescription=an older push\n"), 0o644)
+	if replaced, err := h.InstallUnit(); err != nil || !replaced {
+		t.Fatalf("install over an older unit: replaced %v, %v; want replaced", replaced, err)
 	}
 	if !h.LinkCurrent(sha) || !h.UnitInstalled() {
 		t.Fatal("not installed after installing")
