@@ -15,11 +15,12 @@ import (
 	"github.com/kasmfleet/push/examples/lab/topology"
 )
 
-// config is where the lab's pieces are.
+// config is where the lab's pieces are, and which VMs up brings up.
 type config struct {
 	dir     topology.Dir // state folder
 	labRoot string       // examples/lab
 	vcsim   string       // the vcsim binary
+	vms     []topology.VM
 }
 
 func main() {
@@ -28,11 +29,16 @@ func main() {
 	flag.StringVar(&state, "state", "", "state folder (examples/lab/state)")
 	flag.StringVar(&c.labRoot, "lab", "", "the lab's source folder (examples/lab)")
 	flag.StringVar(&c.vcsim, "vcsim", "", "the vcsim binary")
+	demo := flag.Bool("demo", false, "up: only what make demo needs (the gateway and kasm-agent-1..3, one image)")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: labctl -state DIR -lab DIR -vcsim BIN up|down|status")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: labctl -state DIR -lab DIR -vcsim BIN [-demo] up|down|status")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	c.vms = topology.All()
+	if *demo {
+		c.vms = topology.Demo()
+	}
 	c.dir = topology.Dir(state)
 	if flag.NArg() != 1 || state == "" || c.labRoot == "" {
 		flag.Usage()

@@ -10,7 +10,8 @@ import (
 	"github.com/kasmfleet/push/examples/lab/topology"
 )
 
-// status prints each VM's state and fails unless the whole lab is healthy.
+// status prints the state of each VM the lab was brought up with (a demo
+// lab has no bare-metal agent) and fails unless all are healthy.
 func status(ctx context.Context, c config) error {
 	st, err := c.dir.ReadState()
 	if err != nil {
@@ -24,7 +25,7 @@ func status(ctx context.Context, c config) error {
 	}
 	client := labssh.Client{KeyPath: c.dir.Key(), KnownHostsPath: c.dir.KnownHosts()}
 	bad := 0
-	for _, vm := range topology.All() {
+	for _, vm := range append(append([]topology.VM{st.Gateway}, st.Agents...), st.BareMetal...) {
 		pid, ok := labvm.Running(c.dir, vm.Name)
 		state := "stopped"
 		if ok {

@@ -41,7 +41,7 @@ func up(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range topology.Images() {
+	for _, name := range topology.Images(c.vms) {
 		fmt.Printf("lab: image %s ready: %s\n", name, imgs[name])
 	}
 	fmt.Printf("lab: images ready in %.1fs\n", time.Since(t0).Seconds())
@@ -53,7 +53,7 @@ func up(ctx context.Context, c config) error {
 		return err
 	}
 	t1 := time.Now()
-	for _, vm := range topology.All() {
+	for _, vm := range c.vms {
 		img := labvm.Image(imgs[vm.ImageName()])
 		if err := labvm.CreateOverlay(ctx, img, c.dir, vm); err != nil {
 			return err
@@ -62,7 +62,7 @@ func up(ctx context.Context, c config) error {
 			return err
 		}
 	}
-	fmt.Printf("lab: %d VMs booting (consoles: %s)\n", len(topology.All()), c.dir.Console("*"))
+	fmt.Printf("lab: %d VMs booting (consoles: %s)\n", len(c.vms), c.dir.Console("*"))
 
 	url, err := startVCSim(ctx, c)
 	if err != nil {
@@ -70,7 +70,7 @@ func up(ctx context.Context, c config) error {
 	}
 	fmt.Printf("lab: vcsim serving %s\n", url)
 
-	if err := waitAll(ctx, c.dir, t1); err != nil {
+	if err := waitAll(ctx, c.dir, c.vms, t1); err != nil {
 		return fmt.Errorf("%w\nlab: consoles are in %s; make lab-down cleans up", err, filepath.Dir(c.dir.Console("x")))
 	}
 	boot := time.Since(t1).Seconds()
@@ -80,7 +80,7 @@ func up(ctx context.Context, c config) error {
 		Image:     imgs[topology.Bookworm],
 		Images:    imgs,
 		Agents:    topology.Agents(),
-		BareMetal: topology.BareMetalAgents(),
+		BareMetal: bareMetal(c.vms),
 		Gateway:   topology.Gateway(),
 		VCSimURL:  url,
 		Inventory: filepath.Join(c.labRoot, "inventory.hcl"),
@@ -90,14 +90,25 @@ func up(ctx context.Context, c config) error {
 		return err
 	}
 	fmt.Printf("lab: up; all VMs answer SSH and Docker %.1fs after boot (total %.1fs)\n", boot, time.Since(t0).Seconds())
-	printAccess(c.dir)
+	printAccess(c.dir, c.vms)
 	return nil
+}
+
+// bareMetal are the bare-metal agents among vms.
+func bareMetal(vms []topology.VM) []topology.VM {
+	var out []topology.VM
+	for _, v := range vms {
+		if v.BareMetal {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // buildImages builds (or finds in the cache) every image the lab's VMs
 // boot, in parallel, and returns each one's folder by name.
 func buildImages(ctx context.Context, c config) (map[string]string, error) {
-	names := topology.Images()
+	names := topology.Images(c.vms)
 	out := make(map[string]string, len(names))
 	errs := make([]error, len(names))
 	var mu sync.Mutex
@@ -136,14 +147,14 @@ func buildImage(ctx context.Context, c config, variant string) (labvm.Image, err
 }
 
 // waitAll waits for every VM to be ready, printing each as it comes.
-func waitAll(ctx context.Context, dir topology.Dir, since time.Time) error {
+func waitAll(ctx context.Context, dir topology.Dir, vms []topology.VM, since time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, bootTimeout)
 	defer cancel()
 	client := labssh.Client{KeyPath: dir.Key(), KnownHostsPath: dir.KnownHosts()}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
-	for _, vm := range topology.All() {
+	for _, vm := range vms {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -170,7 +181,7 @@ func labRunning(ctx context.Context, c config) (bool, error) {
 	if _, err := c.dir.ReadState(); err != nil {
 		return false, nil
 	}
-	for _, vm := range topology.All() {
+	for _, vm := range c.vms {
 		if _, ok := labvm.Running(c.dir, vm.Name); !ok {
 			return false, nil
 		}
@@ -181,7 +192,7 @@ func labRunning(ctx context.Context, c config) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	client := labssh.Client{KeyPath: c.dir.Key(), KnownHostsPath: c.dir.KnownHosts()}
-	for _, vm := range topology.All() {
+	for _, vm := range c.vms {
 		if _, err := client.As(vm.User).Run(ctx, vm.SSHAddr(), labvm.ReadyCommand(vm)); err != nil {
 			return true, fmt.Errorf("%s: %w", vm.Name, err)
 		}
@@ -189,10 +200,10 @@ func labRunning(ctx context.Context, c config) (bool, error) {
 	return true, nil
 }
 
-func printAccess(dir topology.Dir) {
+func printAccess(dir topology.Dir, vms []topology.VM) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "lab: log in with\n")
-	for _, vm := range topology.All() {
+	for _, vm := range vms {
 		fmt.Fprintf(&b, "  ssh -i %s -o UserKnownHostsFile=%s -p %d %s@127.0.0.1   # %s\n",
 			dir.Key(), dir.KnownHosts(), vm.SSHPort, vm.LoginUser(), vm.Name)
 	}

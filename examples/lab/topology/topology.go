@@ -160,11 +160,15 @@ func Gateway() VM {
 // All is the gateway followed by the VM agents and the bare-metal ones.
 func All() []VM { return append(append([]VM{Gateway()}, Agents()...), BareMetalAgents()...) }
 
-// Images are the image/build.sh variants the lab's VMs boot.
-func Images() []string {
+// Demo is what `make demo` needs: the gateway and the VM agents, all of
+// one image (no bare-metal agent).
+func Demo() []VM { return append([]VM{Gateway()}, Agents()...) }
+
+// Images are the image/build.sh variants vms boot.
+func Images(vms []VM) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, v := range All() {
+	for _, v := range vms {
 		if n := v.ImageName(); !seen[n] {
 			seen[n] = true
 			out = append(out, n)

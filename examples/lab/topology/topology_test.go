@@ -56,8 +56,17 @@ func TestBareMetalAgent(t *testing.T) {
 			t.Errorf("%s: bare metal %v, image %s, user %s", vm.Name, vm.BareMetal, vm.ImageName(), vm.LoginUser())
 		}
 	}
-	if imgs := Images(); len(imgs) != 2 || imgs[0] != Bookworm || imgs[1] != Trixie {
-		t.Errorf("Images() = %q", imgs)
+	if imgs := Images(All()); len(imgs) != 2 || imgs[0] != Bookworm || imgs[1] != Trixie {
+		t.Errorf("Images(All()) = %q", imgs)
+	}
+	// The demo needs neither kasm-agent-4 nor its image.
+	if imgs := Images(Demo()); len(imgs) != 1 || imgs[0] != Bookworm {
+		t.Errorf("Images(Demo()) = %q", imgs)
+	}
+	for _, vm := range Demo() {
+		if vm.BareMetal {
+			t.Errorf("the demo boots bare-metal %s", vm.Name)
+		}
 	}
 	if _, ok := ByName("kasm-agent-4"); !ok {
 		t.Error("ByName does not find kasm-agent-4")
