@@ -102,7 +102,10 @@ func Start(ctx context.Context, lab *labenv.Lab, agent string, sessions []Sessio
 		return err
 	}
 	for _, s := range sessions {
-		loop := fmt.Sprintf(`i=0; while :; do i=$((i+1)); a=$(timeout 5 wget -q -O - %s 2>/dev/null) || a=FAIL; echo "$i $(date +%%s) $a"; sleep 1; done`, s.URL)
+		// The trap: as a container's PID 1, sh ignores SIGTERM unless it
+		// handles it, and a reboot would then wait for systemd's final
+		// kill (80–90 s) before the VM restarts.
+		loop := fmt.Sprintf(`trap "exit 0" TERM; i=0; while :; do i=$((i+1)); a=$(timeout 5 wget -q -O - %s 2>/dev/null) || a=FAIL; echo "$i $(date +%%s) $a"; sleep 1; done`, s.URL)
 		cmd := fmt.Sprintf("docker run -d --name %s --network %s --restart unless-stopped %s sh -c '%s'", s.Name(), s.Network, img, loop)
 		if out, err := lab.Run(ctx, agent, cmd); err != nil {
 			return fmt.Errorf("start session on %s: %w: %s", s.Network, err, strings.TrimSpace(out))
