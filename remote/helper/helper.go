@@ -184,10 +184,12 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		res.Actions = actions(steps)
 		return nil
 	}
-	if busy := proto.Blocking(actions(steps)); opts.UnlessBusy && len(busy) > 0 {
-		res.Facts = h.facts(spec, obs)
-		res.Actions = actions(steps)
-		return proto.WithCode(proto.CodeBusy, fmt.Errorf("sessions block this change: %s; nothing was changed", strings.Join(busy, ", ")))
+	if opts.UnlessBusy {
+		planned := actions(steps)
+		if busy := proto.Blocking(planned); len(busy) > 0 {
+			res.Facts, res.Actions = h.facts(spec, obs), planned
+			return proto.WithCode(proto.CodeBusy, fmt.Errorf("sessions block this change: %s; nothing was changed", strings.Join(busy, ", ")))
+		}
 	}
 	if obs.DockerErr != nil { // restore only (preflight): do what needs no Docker
 		skipDocker(steps, obs.DockerErr)

@@ -159,10 +159,11 @@ func (h Host) UnitInstalled() bool {
 // reads every unit afresh at boot, so a new unit needs no reload (which
 // costs seconds on a small VM).
 func (h Host) InstallUnit() (replaced bool, err error) {
+	unit := Unit()
 	old, err := os.ReadFile(h.path(UnitFile))
-	replaced = err == nil && !bytes.Equal(old, Unit())
-	if !bytes.Equal(old, Unit()) {
-		if err := atomicfile.Write(h.path(UnitFile), Unit(), 0o644); err != nil {
+	if same := err == nil && bytes.Equal(old, unit); !same {
+		replaced = err == nil
+		if err := atomicfile.Write(h.path(UnitFile), unit, 0o644); err != nil {
 			return false, err
 		}
 	}
