@@ -83,5 +83,5 @@ func (c Config) kmod() kmod.Host     { return kmod.Host{Root: c.Root} }
 func (c Config) state() state.Host   { return state.Host{Root: c.Root} }
 func (c Config) snat() snat.Rules    { return snat.Rules{NetNS: c.NetNS} }
 func (c Config) handsnat() handsnat.Host {
-	return handsnat.Host{Root: c.Root, Output: c.Output}
+	return handsnat.Host{Root: c.Root, Output: c.Output, NetNS: c.NetNS}
 }

@@ -76,7 +76,7 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	if err != nil {
 		return o, err
 	}
-	if full || egress(spec) {
+	if full || egress(spec) && c.handsnat().Present() {
 		if o.HandSNAT, err = c.handsnat().Read(ctx); err != nil {
 			return o, fmt.Errorf("read hand-made SNAT rules: %w", err)
 		}
@@ -94,9 +94,10 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 
 // egress reports whether spec source-NATs a bridge: only then can a
 // hand-made SNAT rule matter to the plan (adopt it, or refuse the host),
-// and only then does observe run iptables-save and nft to read them
-// (two programs, most of a no-change check's work on the host). Facts
-// read them always (push import).
+// and only then, when the kernel holds a candidate (handsnat.Present),
+// does observe run iptables-save and nft to read them (two programs, most
+// of a no-change check's work on the host). Facts read them always (push
+// import).
 func egress(spec proto.HostSpec) bool {
 	for _, b := range spec.Bridges {
 		if b.SourceIP != "" {

@@ -78,6 +78,8 @@ func (r Rule) Where() string {
 type Host struct {
 	Root   string
 	Output func(ctx context.Context, name string, args ...string) ([]byte, error)
+	// NetNS, when non-zero, is the network namespace fd Present asks.
+	NetNS int
 }
 
 func (h Host) output(ctx context.Context, name string, args ...string) ([]byte, error) {

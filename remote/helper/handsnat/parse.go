@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/kasmfleet/push/remote/helper/snat"
 )
 
 // parseSave reads iptables-save output of the nat table; tool is the
@@ -157,7 +159,7 @@ func parseNftJSON(out []byte) ([]Rule, error) {
 	var rules []Rule
 	for _, item := range doc.Nftables {
 		r := item.Rule
-		if r == nil || (r.Family == "ip" && r.Table == "push") {
+		if r == nil || (r.Family == "ip" && r.Table == snat.Table) {
 			continue
 		}
 		var subnet netip.Prefix
