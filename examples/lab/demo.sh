@@ -18,8 +18,24 @@ fi
 
 "$lab/deps.sh" lab # the Debian packages the lab needs, installed when missing
 
-say "bringing the lab up (first run builds the VM image: a few minutes)"
+out=$(mktemp -d) build=
+cleanup() { [[ -z $build ]] || kill -- "-$build" 2>/dev/null || true; rm -rf "$out"; }
+trap cleanup EXIT
+
+# push builds while the lab comes up: from a cold Go cache the build is
+# minutes of compiling, the image build mostly downloading and unpacking.
+say "building push while the lab comes up (first run builds the VM image: a few minutes)"
+setsid "${MAKE:-make}" -C "$repo" build >"$out/build.log" 2>&1 &
+build=$!
 "$lab/lab.sh" up demo # the gateway and kasm-agent-1..3; a full lab already up is used
+wait "$build" || build_rc=$?
+build=
+if ((${build_rc:-0})); then
+	cat "$out/build.log" >&2
+	echo "demo: make build failed" >&2
+	exit 1
+fi
+echo "demo: push built ($push)"
 
 ssh_cmd() { echo "ssh -i $state/id_ed25519 -o UserKnownHostsFile=$state/known_hosts -p $1 root@127.0.0.1"; }
 vm_ssh() { local port=$1; shift; $(ssh_cmd "$port") -o BatchMode=yes "$@"; }
@@ -64,8 +80,6 @@ verify_agent() {
 		printf '  kasm-agent-%s %-10s -> %-26s saw %-16s want %-18s %s\n' "$n" "$net" "$url" "${got:-nothing}" "$want" "$ok"
 	done
 }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 for n in 1 2 3; do verify_agent "$n" >"$out/$n" & done
 wait
 for n in 1 2 3; do

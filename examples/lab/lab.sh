@@ -25,6 +25,6 @@ if [[ -L $state && ! -d $state ]]; then
 	exit 1
 fi
 mkdir -p "$state/bin"
-(cd "$repo" && go build -o "$state/bin/labctl" ./examples/lab/labctl &&
-	go build -o "$state/bin/vcsim" ./examples/lab/vcsim)
+# labctl up builds vcsim itself, while the images build.
+(cd "$repo" && go build -o "$state/bin/labctl" ./examples/lab/labctl)
 exec "$state/bin/labctl" -state "$state" -lab "$lab" -vcsim "$state/bin/vcsim" ${2:+-demo} "$1"

@@ -19,7 +19,7 @@ import (
 type config struct {
 	dir     topology.Dir // state folder
 	labRoot string       // examples/lab
-	vcsim   string       // the vcsim binary
+	vcsim   string       // the vcsim binary (up builds it)
 	vms     []topology.VM
 }
 
@@ -28,7 +28,7 @@ func main() {
 	var state string
 	flag.StringVar(&state, "state", "", "state folder (examples/lab/state)")
 	flag.StringVar(&c.labRoot, "lab", "", "the lab's source folder (examples/lab)")
-	flag.StringVar(&c.vcsim, "vcsim", "", "the vcsim binary")
+	flag.StringVar(&c.vcsim, "vcsim", "", "the vcsim binary (up builds it there)")
 	demo := flag.Bool("demo", false, "up: only what make demo needs (the gateway and kasm-agent-1..3, one image)")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: labctl -state DIR -lab DIR -vcsim BIN [-demo] up|down|status")

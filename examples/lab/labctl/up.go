@@ -37,6 +37,10 @@ func up(ctx context.Context, c config) error {
 	}
 
 	t0 := time.Now()
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	vcsimBuilt := make(chan error, 1)
+	go func() { vcsimBuilt <- buildVCSim(bctx, c) }()
 	imgs, err := buildImages(ctx, c)
 	if err != nil {
 		return err
@@ -64,6 +68,9 @@ func up(ctx context.Context, c config) error {
 	}
 	fmt.Printf("lab: %d VMs booting (consoles: %s)\n", len(c.vms), c.dir.Console("*"))
 
+	if err := <-vcsimBuilt; err != nil {
+		return err
+	}
 	url, err := startVCSim(ctx, c)
 	if err != nil {
 		return err

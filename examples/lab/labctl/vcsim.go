@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +14,18 @@ import (
 	"github.com/kasmfleet/push/examples/lab/labvm"
 	"github.com/kasmfleet/push/examples/lab/topology"
 )
+
+// buildVCSim builds the simulator (examples/lab/vcsim) into c.vcsim. up
+// runs it while the images build: from a cold Go cache it is most of a
+// minute of compiling govmomi.
+func buildVCSim(ctx context.Context, c config) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", c.vcsim, ".")
+	cmd.Dir = filepath.Join(c.labRoot, "vcsim")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build vcsim: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
 
 // startVCSim starts the simulator detached from labctl and waits until it
 // serves; it returns its URL.
