@@ -22,10 +22,12 @@ out=$(mktemp -d) build=
 cleanup() { [[ -z $build ]] || kill -- "-$build" 2>/dev/null || true; rm -rf "$out"; }
 trap cleanup EXIT
 
-# push builds while the lab comes up: from a cold Go cache the build is
-# minutes of compiling, the image build mostly downloading and unpacking.
+# push builds while the lab comes up, at the lowest priority: from a cold
+# Go cache the build is minutes of compiling, needed only once the VMs
+# are up; labctl's own build, the image build (dpkg unpacking is CPU) and
+# the boots come first on the two cores.
 say "building push while the lab comes up (first run builds the VM image: a few minutes)"
-setsid "${MAKE:-make}" -C "$repo" build >"$out/build.log" 2>&1 &
+setsid nice -n 19 "${MAKE:-make}" -C "$repo" build >"$out/build.log" 2>&1 &
 build=$!
 "$lab/lab.sh" up demo # the gateway and kasm-agent-1..3; a full lab already up is used
 wait "$build" || build_rc=$?
