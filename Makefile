@@ -66,8 +66,7 @@ lint:
 fuzz: helpers
 	$(GO) test ./inventory -run '^$$' -fuzz FuzzLoad -fuzztime 60s
 
-# demo.sh builds push itself, while the lab comes up.
-demo:
+demo: build
 	examples/lab/demo.sh
 
 # Benchmarks (docs/benchmarks.md): push against Ansible and against the

@@ -18,26 +18,14 @@ fi
 
 "$lab/deps.sh" lab # the Debian packages the lab needs, installed when missing
 
-out=$(mktemp -d) build=
-cleanup() { [[ -z $build ]] || kill -- "-$build" 2>/dev/null || true; rm -rf "$out"; }
-trap cleanup EXIT
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 
-# push builds while the lab comes up, at the lowest priority: from a cold
-# Go cache the build is minutes of compiling, needed only once the VMs
-# are up; labctl's own build, the image build (dpkg unpacking is CPU) and
-# the boots come first on the two cores.
-say "building push while the lab comes up (first run builds the VM image: a few minutes)"
-setsid nice -n 19 "${MAKE:-make}" -C "$repo" build >"$out/build.log" 2>&1 &
-build=$!
+# push is built first (make demo depends on make build): beside the
+# compiler, debootstrap took twice as long, even with the compile at the
+# lowest priority (docs/benchmarks.md, make demo on a fresh machine).
+say "bringing the lab up (first run builds the VM image: a few minutes)"
 "$lab/lab.sh" up demo # the gateway and kasm-agent-1..3; a full lab already up is used
-wait "$build" || build_rc=$?
-build=
-if ((${build_rc:-0})); then
-	cat "$out/build.log" >&2
-	echo "demo: make build failed" >&2
-	exit 1
-fi
-echo "demo: push built ($push)"
 
 ssh_cmd() { echo "ssh -i $state/id_ed25519 -o UserKnownHostsFile=$state/known_hosts -p $1 root@127.0.0.1"; }
 vm_ssh() { local port=$1; shift; $(ssh_cmd "$port") -o BatchMode=yes "$@"; }
