@@ -18,9 +18,6 @@ fi
 
 "$lab/deps.sh" lab # the Debian packages the lab needs, installed when missing
 
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-
 # push is built first (make demo depends on make build): beside the
 # compiler, debootstrap took twice as long, even with the compile at the
 # lowest priority (docs/benchmarks.md, make demo on a fresh machine).
@@ -82,6 +79,8 @@ verify_agent() {
 	[[ -n $answers && $answers != *"http://"* ]] && echo "  kasm-agent-$n: $answers"
 	true
 }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 for n in 1 2 3; do verify_agent "$n" >"$out/$n" & done
 wait
 for n in 1 2 3; do
