@@ -18,11 +18,7 @@ func (h Host) Present() bool {
 	if h.legacyNAT() {
 		return true
 	}
-	var opts []nftables.ConnOption
-	if h.NetNS != 0 {
-		opts = append(opts, nftables.WithNetNSFd(h.NetNS))
-	}
-	c, err := nftables.New(opts...)
+	c, err := snat.Conn(h.NetNS)
 	if err != nil {
 		return true
 	}

@@ -50,10 +50,14 @@ type Rules struct {
 	NetNS int
 }
 
-func (r Rules) conn() (*nftables.Conn, error) {
+func (r Rules) conn() (*nftables.Conn, error) { return Conn(r.NetNS) }
+
+// Conn is a netlink connection to nftables in the network namespace netns
+// (an open fd; 0: the current one).
+func Conn(netns int) (*nftables.Conn, error) {
 	var opts []nftables.ConnOption
-	if r.NetNS != 0 {
-		opts = append(opts, nftables.WithNetNSFd(r.NetNS))
+	if netns != 0 {
+		opts = append(opts, nftables.WithNetNSFd(netns))
 	}
 	c, err := nftables.New(opts...)
 	if err != nil {
