@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 
 	"github.com/kasmfleet/push/remote/helper/docker"
 	"github.com/kasmfleet/push/remote/helper/verify"
@@ -11,37 +12,37 @@ import (
 )
 
 // verify probes every VLAN network and every bridge network with a
-// source IP and a verify URL.
+// source IP and a verify URL. The probes are independent (a namespace
+// and a link each, on different parents and bridges) and mostly wait on
+// the network, so they run at once; their checks keep the spec's order.
 func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Client, res *proto.Result) error {
 	p := verify.Prober{Handle: h.cfg.Net.Handle}
-	var nets map[string]docker.Network
-	read := func() error {
-		var err error
-		if nets == nil {
-			nets, _, err = h.readNetworks(ctx, cl, spec, func(docker.Network) bool { return true })
-		}
-		return err
-	}
+	var trunk string
 	if len(spec.VLANs) > 0 {
 		t, err := h.cfg.Net.ResolveTrunk(spec.Trunk.NIC, spec.Trunk.MAC)
 		if err != nil {
 			return err
 		}
-		if err := read(); err != nil {
+		trunk = t.Name
+	}
+	var nets map[string]docker.Network
+	if len(spec.VLANs) > 0 || probedBridges(spec) {
+		var err error
+		if nets, _, err = h.readNetworks(ctx, cl, spec, func(docker.Network) bool { return true }); err != nil {
 			return err
 		}
-		for _, v := range spec.VLANs {
-			n := nets[v.Name]
-			reserved := n.Aux[docker.ProbeAux] == v.ProbeIP
-			res.Checks = append(res.Checks, p.VLAN(ctx, v, docker.Parent(t.Name, v.VID), verify.ProbeAddrs(v, reserved, inUse(n)))...)
-		}
+	}
+	var probes []func() []proto.Check
+	for _, v := range spec.VLANs {
+		n := nets[v.Name]
+		reserved := n.Aux[docker.ProbeAux] == v.ProbeIP
+		probes = append(probes, func() []proto.Check {
+			return p.VLAN(ctx, v, docker.Parent(trunk, v.VID), verify.ProbeAddrs(v, reserved, inUse(n)))
+		})
 	}
 	for _, b := range spec.Bridges {
 		if b.SourceIP == "" || b.VerifyURL == "" {
 			continue
-		}
-		if err := read(); err != nil {
-			return err
 		}
 		n, ok := nets[b.Name]
 		br, err := bridgeOf(b, n)
@@ -49,12 +50,49 @@ func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Cli
 			if err == nil {
 				err = fmt.Errorf("docker network %s does not exist", b.Name)
 			}
-			res.Checks = append(res.Checks, proto.Check{Network: b.Name, What: "endpoint " + b.VerifyURL + " sees the SNAT source address", Want: b.SourceIP, Error: err.Error()})
+			check := proto.Check{Network: b.Name, What: "endpoint " + b.VerifyURL + " sees the SNAT source address", Want: b.SourceIP, Error: err.Error()}
+			probes = append(probes, func() []proto.Check { return []proto.Check{check} })
 			continue
 		}
-		res.Checks = append(res.Checks, p.SNAT(ctx, br, b.SourceIP, b.VerifyURL)...)
+		probes = append(probes, func() []proto.Check { return p.SNAT(ctx, br, b.SourceIP, b.VerifyURL) })
 	}
+	res.Checks = append(res.Checks, runProbes(probes)...)
 	return nil
+}
+
+// maxProbes bounds the probes running at once on a host with many
+// networks.
+const maxProbes = 8
+
+// runProbes runs probes at once, at most maxProbes at a time, and
+// returns their checks in the probes' order.
+func runProbes(probes []func() []proto.Check) []proto.Check {
+	out := make([][]proto.Check, len(probes))
+	sem := make(chan struct{}, maxProbes)
+	var wg sync.WaitGroup
+	for i, probe := range probes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i] = probe()
+		}()
+	}
+	wg.Wait()
+	var checks []proto.Check
+	for _, c := range out {
+		checks = append(checks, c...)
+	}
+	return checks
+}
+
+func probedBridges(spec proto.HostSpec) bool {
+	for _, b := range spec.Bridges {
+		if b.SourceIP != "" && b.VerifyURL != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func bridgeOf(b proto.BridgeNetwork, n docker.Network) (verify.Bridge, error) {
