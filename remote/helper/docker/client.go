@@ -25,7 +25,8 @@ var ErrNotFound = errors.New("no such network")
 // over the unix socket, with no docker CLI.
 type Client struct {
 	socket     string
-	apiVersion string // path prefix "/v1.41", set by Negotiate
+	apiVersion string   // path prefix "/v1.41", set by Negotiate
+	version    *Version // what Negotiate learned
 	// Sent, when set, is called once a request that changes something
 	// has been written to the daemon (tracing, and tests that interrupt
 	// push while Docker works).
@@ -68,21 +69,49 @@ func parseVersion(s string) (int, int) {
 	return major, minor
 }
 
-// Negotiate asks the daemon for its version and pins later requests to
-// the daemon's own API version. The few fields push reads and writes
-// have been stable since API 1.40 (Docker 19.03); newer daemons drop
-// support for old versions (Docker 29 needs 1.44), so push speaks the
-// daemon's version rather than a fixed one.
+// Negotiate learns the daemon's version and pins later requests to the
+// daemon's own API version. The few fields push reads and writes have
+// been stable since API 1.40 (Docker 19.03); newer daemons drop support
+// for old versions (Docker 29 needs 1.44), so push speaks the daemon's
+// version rather than a fixed one.
+//
+// It asks /_ping, whose answer carries both versions in its header
+// (API-Version, and Server: "Docker/20.10.24+dfsg1 (linux)"). /version
+// would make the daemon run runc and containerd to report theirs: 80 to
+// 290 ms on a lab agent against 5 to 9 ms for the ping. A daemon whose
+// ping lacks either is asked /version. The answer is kept for the rest
+// of the client's life (one helper run).
 func (c *Client) Negotiate(ctx context.Context) (Version, error) {
-	var v Version
-	if err := c.do(ctx, "GET", "/version", nil, &v); err != nil {
+	if c.version != nil {
+		return *c.version, nil
+	}
+	resp, err := c.request(ctx, "GET", "/_ping", nil)
+	if err != nil {
 		return Version{}, fmt.Errorf("docker version: %w", err)
+	}
+	v := Version{APIVersion: resp.Header["api-version"], Version: serverVersion(resp.Header["server"])}
+	if v.APIVersion == "" || v.Version == "" {
+		if err := c.do(ctx, "GET", "/version", nil, &v); err != nil {
+			return Version{}, fmt.Errorf("docker version: %w", err)
+		}
 	}
 	if v.APIVersion == "" {
 		return v, fmt.Errorf("docker version: daemon %q reports no API version", v.Version)
 	}
 	c.apiVersion = "/v" + v.APIVersion
+	c.version = &v
 	return v, nil
+}
+
+// serverVersion reads the engine's version from a Server header field:
+// "Docker/20.10.24+dfsg1 (linux)" is "20.10.24+dfsg1".
+func serverVersion(field string) string {
+	v, ok := strings.CutPrefix(field, "Docker/")
+	if !ok {
+		return ""
+	}
+	v, _, _ = strings.Cut(v, " ")
+	return v
 }
 
 type apiNetwork struct {
@@ -242,26 +271,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 		data = b
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", c.socket)
+	resp, err := c.request(ctx, method, path, data)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	req := http1.Request{Method: method, Host: "docker", Path: path, Body: data}
-	if c.Sent != nil && method != "GET" {
-		req.Wrote = func() { c.Sent(method, path) }
-	}
-	resp, err := http1.Do(ctx, conn, req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.Status == 404 {
-		return fmt.Errorf("%w: %s", ErrNotFound, apiMessage(resp.Body))
-	}
-	if resp.Status >= 300 {
-		return &APIError{Method: method, Path: path, Status: resp.Status, Reason: resp.Reason, Message: apiMessage(resp.Body)}
+		return err
 	}
 	if out == nil || len(resp.Body) == 0 {
 		return nil
@@ -270,6 +282,33 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("decode docker api %s: %w", path, err)
 	}
 	return nil
+}
+
+// request sends one request on a connection of its own and returns a
+// successful response; a 404 is ErrNotFound, other failures *APIError.
+func (c *Client) request(ctx context.Context, method, path string, data []byte) (http1.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", c.socket)
+	if err != nil {
+		return http1.Response{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req := http1.Request{Method: method, Host: "docker", Path: path, Body: data}
+	if c.Sent != nil && method != "GET" {
+		req.Wrote = func() { c.Sent(method, path) }
+	}
+	resp, err := http1.Do(ctx, conn, req)
+	if err != nil {
+		return resp, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.Status == 404 {
+		return resp, fmt.Errorf("%w: %s", ErrNotFound, apiMessage(resp.Body))
+	}
+	if resp.Status >= 300 {
+		return resp, &APIError{Method: method, Path: path, Status: resp.Status, Reason: resp.Reason, Message: apiMessage(resp.Body)}
+	}
+	return resp, nil
 }
 
 func apiMessage(data []byte) string {

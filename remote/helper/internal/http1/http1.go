@@ -32,10 +32,12 @@ type Request struct {
 	Limit int64
 }
 
-// Response is the status and the whole body.
+// Response is the status, the header and the whole body.
 type Response struct {
 	Status int
 	Reason string // "Not Found"
+	// Header holds the last value of each field, by lowercase name.
+	Header map[string]string
 	Body   []byte
 }
 
@@ -97,6 +99,7 @@ func readResponse(br *bufio.Reader, method string, limit int64) (Response, error
 		if h, err = readHeader(br); err != nil {
 			return resp, err
 		}
+		resp.Header = h.fields
 		if resp.Status >= 200 || resp.Status == 101 {
 			break // 1xx other than 101 are interim: the final one follows
 		}
@@ -147,10 +150,11 @@ func parseStatus(line string) (Response, error) {
 type header struct {
 	length  int64 // -1: none given
 	chunked bool
+	fields  map[string]string
 }
 
 func readHeader(br *bufio.Reader) (header, error) {
-	h := header{length: -1}
+	h := header{length: -1, fields: map[string]string{}}
 	for n := 0; ; n++ {
 		line, err := readLine(br)
 		if err != nil {
@@ -167,7 +171,9 @@ func readHeader(br *bufio.Reader) (header, error) {
 			return h, fmt.Errorf("read header: bad line %.40q", line)
 		}
 		value = strings.TrimSpace(value)
-		switch strings.ToLower(strings.TrimSpace(name)) {
+		name = strings.ToLower(strings.TrimSpace(name))
+		h.fields[name] = value
+		switch name {
 		case "content-length":
 			l, err := strconv.ParseInt(value, 10, 64)
 			if err != nil || l < 0 {

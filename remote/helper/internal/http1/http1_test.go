@@ -56,6 +56,7 @@ func TestDo(t *testing.T) {
 		status            int
 		want, err         string
 		sent              []string
+		header            map[string]string
 	}{
 		{name: "content-length", method: "GET", raw: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloXX", status: 200, want: "hello",
 			sent: []string{"GET /v1.41/networks HTTP/1.1\r\n", "Host: docker\r\n", "Connection: close\r\n"}},
@@ -72,6 +73,8 @@ func TestDo(t *testing.T) {
 		{name: "short body", method: "GET", raw: "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhello", err: "unexpected EOF"},
 		{name: "cut chunk", method: "GET", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nhel", err: "unexpected EOF"},
 		{name: "bad chunk size", method: "GET", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", err: "bad chunk size"},
+		{name: "header fields", method: "GET", raw: "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nServer:  Docker/20.10.24+dfsg1 (linux) \r\nContent-Length: 2\r\n\r\nOK", status: 200, want: "OK",
+			header: map[string]string{"api-version": "1.41", "server": "Docker/20.10.24+dfsg1 (linux)", "content-length": "2"}},
 		{name: "not http", method: "GET", raw: "SSH-2.0-OpenSSH\r\n\r\n", err: "not an HTTP/1 status line"},
 		{name: "closed early", method: "GET", raw: "", err: "read status"},
 		{name: "bad length", method: "GET", raw: "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", err: "bad content-length"},
@@ -91,6 +94,11 @@ func TestDo(t *testing.T) {
 			}
 			if resp.Status != tc.status || string(resp.Body) != tc.want || !wrote {
 				t.Errorf("got %d %q (wrote %v), want %d %q", resp.Status, resp.Body, wrote, tc.status, tc.want)
+			}
+			for k, v := range tc.header {
+				if resp.Header[k] != v {
+					t.Errorf("header %s: %q, want %q (all: %q)", k, resp.Header[k], v, resp.Header)
+				}
 			}
 			req := <-got
 			for _, s := range tc.sent {
