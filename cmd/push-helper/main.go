@@ -18,7 +18,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	cfg := helper.Config{Version: version, Clock: time.Now}
+	cfg := helper.Config{Version: version, Clock: time.Now, EndMark: os.Getenv("PUSH_HELPER_END")}
 	if os.Getenv("PUSH_HELPER_TRACE") == "1" {
 		cfg.Trace = os.Stderr // a line per apply step and per change sent to Docker
 	}

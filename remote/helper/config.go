@@ -36,6 +36,10 @@ type Config struct {
 	// nftables (0: the current one).
 	Net   hostnet.Net
 	NetNS int
+	// EndMark, when set, is printed after the result with the exit
+	// code ("MARK 2"): push's run script execs the helper, so the
+	// helper itself ends push's frame (PUSH_HELPER_END).
+	EndMark string
 	// Executable is the helper's own file ("" asks the OS).
 	Executable string
 	// SSHConnection overrides the session lookup (tests).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -64,6 +65,29 @@ func TestMainAlwaysAnswers(t *testing.T) {
 	res, _ := runMain(t, cfg, []string{"version"}, "")
 	if res.Helper.Version != "test" || len(res.Helper.SHA256) != 64 || res.Helper.GOARCH == "" {
 		t.Errorf("version result %+v", res.Helper)
+	}
+}
+
+// With an end mark (push's run script execs the helper), the result is
+// followed by the mark and the exit code, whatever the exit code, so that
+// push knows the answer is whole even where a ForceCommand wrapper loses
+// the exit status.
+func TestMainEndsPushsFrame(t *testing.T) {
+	cfg := Config{Version: "test", Root: t.TempDir(), DockerSocket: "/nonexistent/docker.sock", EndMark: "push-0123-end"}
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		tail  string
+	}{
+		{[]string{"version"}, "", "}\npush-0123-end 0\n"},
+		{nil, "{nope", "}\npush-0123-end 1\n"},
+		{nil, `{"version":1,"verb":"plan","spec":{"trunk":{"nic":"no-such-nic0"}}}`, "}\npush-0123-end 1\n"},
+	} {
+		var out bytes.Buffer
+		code := Main(context.Background(), cfg, tc.args, strings.NewReader(tc.stdin), &out, io.Discard)
+		if !strings.HasSuffix(out.String(), tc.tail) || strings.Count(out.String(), "push-0123-end") != 1 {
+			t.Errorf("%v %q: exit %d, stdout\n%s\nwant it to end %q", tc.args, tc.stdin, code, out.String(), tc.tail)
+		}
 	}
 }
 

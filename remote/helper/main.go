@@ -19,6 +19,9 @@ const usage = `usage: push-helper              read one JSON request on stdin, w
 // stdout, whatever happens, and returns the exit code.
 func Main(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	res := proto.Result{Version: proto.Version}
+	if cfg.EndMark != "" {
+		defer func() { fmt.Fprintf(stdout, "%s %d\n", cfg.EndMark, code) }()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			res.Error = fmt.Sprintf("helper panic: %v", r)

@@ -1,10 +1,12 @@
 // Command echohelper stands in for push-helper in tests: it answers its
 // stdin, arguments and identity as one JSON document, and exits with the
-// code an "exit=N" argument asks for.
+// code an "exit=N" argument asks for, after push's end marker when
+// PUSH_HELPER_END names it.
 package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -30,6 +32,9 @@ func main() {
 		if n, ok := strings.CutPrefix(a, "exit="); ok {
 			code, _ = strconv.Atoi(n)
 		}
+	}
+	if end := os.Getenv("PUSH_HELPER_END"); end != "" {
+		fmt.Printf("%s %d\n", end, code) // as push-helper ends push's frame
 	}
 	os.Exit(code)
 }
