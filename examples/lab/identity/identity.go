@@ -1,7 +1,8 @@
 // Package identity builds a lab VM's identity disk: a tar archive attached
 // as the VM's second disk, which the lab's initramfs unpacks over the root
 // filesystem on first boot. It carries the hostname, machine id, SSH host
-// key, the lab's authorized key and the VM's network configuration.
+// key, the lab's authorized key and the VM's network configuration (and
+// the gateway's lab-whoami service).
 package identity
 
 import (
@@ -25,6 +26,9 @@ type Input struct {
 	HostKeyPEM    []byte // OpenSSH private key of the VM's ed25519 host key
 	HostKeyPub    []byte // its authorized_keys line
 	AuthorizedKey []byte // the lab key's authorized_keys line, for root and admin
+	// Whoami is the gateway's lab-whoami binary (examples/lab/whoami);
+	// only the gateway needs it.
+	Whoami []byte
 }
 
 type entry struct {
@@ -58,8 +62,10 @@ func Tar(in Input) ([]byte, error) {
 	}
 	var err error
 	switch {
+	case vm.Role == topology.RoleGateway && len(in.Whoami) == 0:
+		err = fmt.Errorf("vm %s: the gateway needs the lab-whoami binary", vm.Name)
 	case vm.Role == topology.RoleGateway:
-		gateway(files, vm)
+		gateway(files, vm, in.Whoami)
 	case vm.NetConfig == topology.IfUpDown:
 		ifupdown(files, vm)
 	case vm.NetConfig == topology.Networkd:

@@ -13,7 +13,7 @@ import (
 
 func entries(t *testing.T, vm topology.VM) map[string]*tar.Header {
 	t.Helper()
-	b, err := Tar(Input{VM: vm, HostKeyPEM: []byte("KEY"), HostKeyPub: []byte("PUB"), AuthorizedKey: []byte("AUTH")})
+	b, err := Tar(Input{VM: vm, HostKeyPEM: []byte("KEY"), HostKeyPub: []byte("PUB"), AuthorizedKey: []byte("AUTH"), Whoami: []byte("\x7fELF")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,8 @@ func TestTarPerFlavour(t *testing.T) {
 		{agents[2], []string{"etc/netplan/50-lab.yaml", "etc/systemd/system/sockets.target.wants/systemd-networkd.socket"},
 			[]string{"etc/network/interfaces", "etc/systemd/network/20-eth2.network"}},
 		{topology.Gateway(), []string{"etc/systemd/network/30-eth1.150.netdev", "etc/systemd/network/30-eth1.160.network",
-			"etc/systemd/system/multi-user.target.wants/lab-whoami.service", "etc/systemd/system/docker.service"},
+			"etc/systemd/system/multi-user.target.wants/lab-whoami.service", "etc/systemd/system/lab-whoami.service",
+			"usr/local/bin/lab-whoami", "etc/systemd/system/docker.service"},
 			[]string{"etc/network/interfaces"}},
 	}
 	for _, tt := range tests {
@@ -81,6 +82,23 @@ func TestTarPerFlavour(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The gateway carries its whoami service: the binary, executable, and a
+// unit that runs it; without the binary there is no gateway.
+func TestTarGatewayWhoami(t *testing.T) {
+	got := entries(t, topology.Gateway())
+	if h := got["usr/local/bin/lab-whoami"]; h == nil || h.Mode != 0o755 || h.Size != 4 {
+		t.Errorf("lab-whoami: %+v", h)
+	}
+	if _, err := Tar(Input{VM: topology.Gateway()}); err == nil || !strings.Contains(err.Error(), "lab-whoami") {
+		t.Errorf("gateway without lab-whoami: %v", err)
+	}
+	for _, vm := range topology.Agents() {
+		if got := entries(t, vm); got["usr/local/bin/lab-whoami"] != nil {
+			t.Errorf("%s carries lab-whoami", vm.Name)
+		}
 	}
 }
 

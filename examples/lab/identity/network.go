@@ -80,7 +80,7 @@ func networkManager(files map[string]entry, vm topology.VM) {
 	enable(files, "multi-user.target", "NetworkManager.service")
 }
 
-func gateway(files map[string]entry, vm topology.VM) {
+func gateway(files map[string]entry, vm topology.VM, whoami []byte) {
 	files["etc/modules-load.d/lab-8021q.conf"] = file(0o644, "8021q\n")
 	files["etc/systemd/network/10-eth0.network"] = file(0o644, networkdMgmt())
 	files["etc/systemd/network/20-eth1.network"] = file(0o644,
@@ -101,6 +101,10 @@ func gateway(files map[string]entry, vm topology.VM) {
 		"[Match]\nName=eth2\n\n[Network]\nAddress=%s/%d\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
 		vm.LANAddr, topology.LANPrefix))
 	enableNetworkd(files)
+	files["usr/local/bin/lab-whoami"] = file(0o755, string(whoami))
+	files["etc/systemd/system/lab-whoami.service"] = file(0o644, "[Unit]\n"+
+		"Description=Lab gateway: HTTP on :8080 answering with the caller's source IP\nAfter=network.target\n\n"+
+		"[Service]\nExecStart=/usr/local/bin/lab-whoami -listen :8080\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\n")
 	enable(files, "multi-user.target", "lab-whoami.service")
 	// The gateway runs no containers.
 	files["etc/systemd/system/docker.service"] = link("/dev/null")

@@ -12,7 +12,11 @@ import (
 
 // writeIdentities makes the lab key, a host key and an identity disk per
 // VM, and the known_hosts file that trusts exactly those host keys.
-func writeIdentities(dir topology.Dir) error {
+func writeIdentities(dir topology.Dir, whoamiPath string) error {
+	whoami, err := os.ReadFile(whoamiPath)
+	if err != nil {
+		return fmt.Errorf("gateway's lab-whoami: %w", err)
+	}
 	key, pub, err := labssh.NewKey("push-lab")
 	if err != nil {
 		return err
@@ -29,7 +33,7 @@ func writeIdentities(dir topology.Dir) error {
 		if err != nil {
 			return err
 		}
-		tar, err := identity.Tar(identity.Input{VM: vm, HostKeyPEM: hostKey, HostKeyPub: hostPub, AuthorizedKey: pub})
+		tar, err := identity.Tar(identity.Input{VM: vm, HostKeyPEM: hostKey, HostKeyPub: hostPub, AuthorizedKey: pub, Whoami: whoami})
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,13 @@ func up(ctx context.Context, c config) error {
 	defer cancel()
 	vcsimBuilt := make(chan error, 1)
 	go func() { vcsimBuilt <- buildVCSim(bctx, c) }()
+	var whoami string
+	whoamiBuilt := make(chan error, 1)
+	go func() {
+		var err error
+		whoami, err = buildWhoami(bctx, c)
+		whoamiBuilt <- err
+	}()
 	imgs, err := buildImages(ctx, c)
 	if err != nil {
 		return err
@@ -50,7 +57,10 @@ func up(ctx context.Context, c config) error {
 	}
 	fmt.Printf("lab: images ready in %.1fs\n", time.Since(t0).Seconds())
 
-	if err := writeIdentities(c.dir); err != nil {
+	if err := <-whoamiBuilt; err != nil {
+		return err
+	}
+	if err := writeIdentities(c.dir, whoami); err != nil {
 		return err
 	}
 	if err := createNetwork(ctx); err != nil {
