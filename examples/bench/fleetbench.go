@@ -265,7 +265,13 @@ func (b *bench) fleetSize(ctx context.Context, n int, profile bool) error {
 	steps := []func() error{func() error { return b.deliver(ctx, f, hostsFile, add) }}
 	converge := b.repeat
 	if b.checkOnly {
+		// No timed converge, but the check is of a converged fleet, as
+		// in a whole run (where the converges come first).
 		converge = 0
+		steps = append(steps, func() error {
+			_, err := b.runPush(ctx, f, hostsFile, W2Converge, "apply", "", b.inFlight(n))
+			return err
+		}, func() error { return checkConverged(f) })
 	}
 	for i := range converge {
 		steps = append(steps,
