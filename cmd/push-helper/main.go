@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kasmfleet/push/remote/helper"
+	"github.com/kasmfleet/push/remote/proto"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -18,7 +19,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	cfg := helper.Config{Version: version, Clock: time.Now, EndMark: os.Getenv("PUSH_HELPER_END")}
+	cfg := helper.Config{Version: version, Clock: time.Now, EndMark: os.Getenv(proto.EndMarkEnv)}
 	if os.Getenv("PUSH_HELPER_TRACE") == "1" {
 		cfg.Trace = os.Stderr // a line per apply step and per change sent to Docker
 	}

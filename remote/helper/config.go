@@ -38,7 +38,7 @@ type Config struct {
 	NetNS int
 	// EndMark, when set, is printed after the result with the exit
 	// code ("MARK 2"): push's run script execs the helper, so the
-	// helper itself ends push's frame (PUSH_HELPER_END).
+	// helper itself ends push's frame (proto.EndMarkEnv).
 	EndMark string
 	// Executable is the helper's own file ("" asks the OS).
 	Executable string

@@ -7,6 +7,11 @@ package proto
 // major version, so a stale helper on a host can never misread a spec.
 const Version = 1
 
+// EndMarkEnv names the environment variable in which push's run script
+// gives the helper the marker line that ends its answer: the script
+// execs the helper, which prints "MARK EXIT" after its result.
+const EndMarkEnv = "PUSH_HELPER_END"
+
 // Verb is what push asks the helper to do.
 type Verb string
 

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/kasmfleet/push/remote/proto"
 )
 
 // Helper is one build of push-helper.
@@ -164,7 +166,7 @@ func helperName(sha string) string { return "push-helper-" + sha }
 // there (gzip is Essential on Debian and Ubuntu; a host without it
 // receives the helper uncompressed). The shell execs the helper rather
 // than waiting for it, and the helper prints the end marker, with its
-// exit status, itself (PUSH_HELPER_END): one process fewer per host.
+// exit status, itself (proto.EndMarkEnv): one process fewer per host.
 // GOMAXPROCS=1: the helper's work waits on the kernel and Docker, and
 // one P costs its start less (docs/benchmarks.md, the check against its
 // floor).
@@ -180,8 +182,8 @@ func (c *Conn) runScript(f frame, h HelperSet, args []string, cached bool) strin
 			fmt.Fprintf(&b, ` "$d/%s"`, helperName(sha))
 		}
 	}
-	fmt.Fprintf(&b, "; do\n\tif [ -x \"$h\" ]; then\n\t\techo %s\n\t\tPUSH_HELPER_END=%s GOMAXPROCS=1 exec \"$h\" %s\n\tfi\ndone\necho \"%s $(uname -m) $(gzip -V >/dev/null 2>&1 && echo gzip)\"\nexit %d\n",
-		f.mark("begin"), f.mark("end"), strings.Join(quoted, " "), f.mark("missing"), exitMissing)
+	fmt.Fprintf(&b, "; do\n\tif [ -x \"$h\" ]; then\n\t\techo %s\n\t\t%s=%s GOMAXPROCS=1 exec \"$h\" %s\n\tfi\ndone\necho \"%s $(uname -m) $(gzip -V >/dev/null 2>&1 && echo gzip)\"\nexit %d\n",
+		f.mark("begin"), proto.EndMarkEnv, f.mark("end"), strings.Join(quoted, " "), f.mark("missing"), exitMissing)
 	if c.become {
 		// The whole script runs as root: the helper makes its state
 		// folder private to root, so the user could not even see that

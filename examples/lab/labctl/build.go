@@ -10,10 +10,9 @@ import (
 )
 
 // buildWhoami builds the gateway's lab-whoami (examples/lab/whoami),
-// static, and returns its path: the gateway's identity disk carries it.
-func buildWhoami(ctx context.Context, c config) (string, error) {
-	out := filepath.Join(string(c.dir), "bin", "lab-whoami")
-	return out, goBuild(ctx, filepath.Join(c.labRoot, "whoami"), out, "CGO_ENABLED=0")
+// static, into out: the gateway's identity disk carries it.
+func buildWhoami(ctx context.Context, c config, out string) error {
+	return goBuild(ctx, filepath.Join(c.labRoot, "whoami"), out, "CGO_ENABLED=0")
 }
 
 // goBuild builds the Go command in dir into out.

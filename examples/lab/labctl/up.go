@@ -41,13 +41,9 @@ func up(ctx context.Context, c config) error {
 	defer cancel()
 	vcsimBuilt := make(chan error, 1)
 	go func() { vcsimBuilt <- buildVCSim(bctx, c) }()
-	var whoami string
+	whoami := filepath.Join(string(c.dir), "bin", "lab-whoami")
 	whoamiBuilt := make(chan error, 1)
-	go func() {
-		var err error
-		whoami, err = buildWhoami(bctx, c)
-		whoamiBuilt <- err
-	}()
+	go func() { whoamiBuilt <- buildWhoami(bctx, c, whoami) }()
 	imgs, err := buildImages(ctx, c)
 	if err != nil {
 		return err
