@@ -33,13 +33,14 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	c := h.cfg
 	o.NetConfig = c.netcfg().Detect()
 
-	addrs, err := c.Net.Addresses()
+	// One read of links and addresses serves every question below.
+	view, err := c.Net.Read()
 	if err != nil {
 		return o, err
 	}
-	o.Addresses = addrs
+	o.Addresses = view.Addresses()
 	if conn := h.sshConnection(); conn != "" {
-		s, err := c.Net.Session(conn, addrs)
+		s, err := view.Session(conn)
 		if err != nil {
 			return o, fmt.Errorf("find the SSH session's interface: %w", err)
 		}
@@ -49,7 +50,7 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	if spec.Trunk != nil {
 		o.ModuleLoaded = c.kmod().Loaded(plan.Module)
 		o.ModulePersisted = c.kmod().Persisted(plan.Module)
-		t, err := c.Net.ResolveTrunk(spec.Trunk.NIC, spec.Trunk.MAC)
+		t, err := view.ResolveTrunk(spec.Trunk.NIC, spec.Trunk.MAC)
 		if err != nil {
 			return o, err
 		}
@@ -61,11 +62,7 @@ func (h *Helper) observe(ctx context.Context, spec proto.HostSpec, cl *docker.Cl
 	o.Links = map[string]bool{}
 	for _, v := range spec.VLANs {
 		parent := docker.Parent(o.Trunk.Name, v.VID)
-		_, ok, err := c.Net.LinkByName(parent)
-		if err != nil {
-			return o, err
-		}
-		o.Links[parent] = ok
+		_, o.Links[parent] = view.LinkByName(parent)
 	}
 
 	o.Networks, o.Docker, o.DockerErr = h.readNetworks(ctx, cl, spec, func(n docker.Network) bool {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"sort"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -56,20 +55,30 @@ func (n Net) LinkByName(name string) (Link, bool, error) {
 }
 
 func (n Net) describe(l netlink.Link) (Link, error) {
-	a := l.Attrs()
-	out := Link{Name: a.Name, Index: a.Index, MAC: a.HardwareAddr.String(), Up: a.Flags&net.FlagUp != 0, Type: l.Type()}
 	addrs, err := nlsafe.AddrList(n.h(), l, netlink.FAMILY_ALL)
 	if err != nil {
-		return out, fmt.Errorf("addresses of %s: %w", a.Name, err)
+		return linkOf(l, nil), fmt.Errorf("addresses of %s: %w", l.Attrs().Name, err)
 	}
+	return linkOf(l, prefixes(addrs)), nil
+}
+
+// linkOf describes l with its addresses.
+func linkOf(l netlink.Link, addrs []netip.Prefix) Link {
+	a := l.Attrs()
+	return Link{Name: a.Name, Index: a.Index, MAC: a.HardwareAddr.String(), Up: a.Flags&net.FlagUp != 0, Type: l.Type(), Addrs: addrs}
+}
+
+// prefixes are the addresses push considers: all but IPv6 link-local.
+func prefixes(addrs []netlink.Addr) []netip.Prefix {
+	var out []netip.Prefix
 	for _, ad := range addrs {
 		p, ok := toPrefix(ad.IPNet)
 		if !ok || (p.Addr().Is6() && p.Addr().IsLinkLocalUnicast()) {
 			continue
 		}
-		out.Addrs = append(out.Addrs, p)
+		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // sharesMAC are link types that copy their lower link's MAC address.
@@ -81,55 +90,13 @@ func sharesMAC(linkType string) bool {
 	return false
 }
 
-// ResolveTrunk finds the trunk NIC by name, by MAC, or both; when both
-// are given they must name the same link.
+// ResolveTrunk finds the trunk NIC by name, by MAC, or both (View.ResolveTrunk).
 func (n Net) ResolveTrunk(name, mac string) (Link, error) {
-	if name == "" && mac == "" {
-		return Link{}, errors.New("trunk: neither a NIC name nor a MAC address given")
-	}
-	var byMAC *Link
-	if mac != "" {
-		hw, err := net.ParseMAC(mac)
-		if err != nil {
-			return Link{}, fmt.Errorf("trunk: MAC %q: %w", mac, err)
-		}
-		links, err := nlsafe.LinkList(n.h())
-		if err != nil {
-			return Link{}, fmt.Errorf("list links: %w", err)
-		}
-		// VLAN sub-interfaces, macvlans and bridges may share the MAC;
-		// the trunk is the NIC under them (a physical device if any).
-		for _, l := range links {
-			if sharesMAC(l.Type()) || l.Attrs().HardwareAddr.String() != hw.String() {
-				continue
-			}
-			if byMAC != nil && byMAC.Type == "device" {
-				continue
-			}
-			d, err := n.describe(l)
-			if err != nil {
-				return Link{}, err
-			}
-			byMAC = &d
-		}
-		if byMAC == nil {
-			return Link{}, fmt.Errorf("trunk: no NIC has MAC %s", hw)
-		}
-		if name == "" {
-			return *byMAC, nil
-		}
-	}
-	l, ok, err := n.LinkByName(name)
+	v, err := n.Read()
 	if err != nil {
 		return Link{}, err
 	}
-	if !ok {
-		return Link{}, fmt.Errorf("trunk: no NIC named %s", name)
-	}
-	if byMAC != nil && byMAC.Name != l.Name {
-		return Link{}, fmt.Errorf("trunk: NIC %s has MAC %s, but MAC %s belongs to %s", l.Name, l.MAC, mac, byMAC.Name)
-	}
-	return l, nil
+	return v.ResolveTrunk(name, mac)
 }
 
 // SetUp brings a link administratively up.
@@ -178,33 +145,13 @@ type Owner struct {
 	Prefix netip.Prefix
 }
 
-// Addresses lists every address on the host except loopback and IPv6
-// link-local ones, sorted by link then address.
+// Addresses lists the host's addresses (View.Addresses).
 func (n Net) Addresses() ([]Owner, error) {
-	links, err := nlsafe.LinkList(n.h())
+	v, err := n.Read()
 	if err != nil {
-		return nil, fmt.Errorf("list links: %w", err)
+		return nil, err
 	}
-	var out []Owner
-	for _, l := range links {
-		if l.Attrs().Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		d, err := n.describe(l)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range d.Addrs {
-			out = append(out, Owner{Link: d.Name, Prefix: p})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Link != out[j].Link {
-			return out[i].Link < out[j].Link
-		}
-		return out[i].Prefix.Addr().Less(out[j].Prefix.Addr())
-	})
-	return out, nil
+	return v.Addresses(), nil
 }
 
 // OwnerOf returns the link holding ip, if any.

@@ -1,6 +1,7 @@
 package hostnet_test
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"sort"
@@ -83,11 +84,11 @@ func TestSessionLinks(t *testing.T) {
 		"10.0.2.2 40000 10.0.2.15 22":        {"eth0", "mgmt"},
 		"192.168.50.9 40000 192.168.50.2 22": {"br0", "port0"},
 	} {
-		all, err := n.Addresses()
+		v, err := n.Read()
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := n.Session(conn, all)
+		s, err := v.Session(conn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,5 +106,52 @@ func TestSessionLinks(t *testing.T) {
 	}
 	if _, err := n.ResolveTrunk("port0", eth0.Attrs().HardwareAddr.String()); err == nil || !strings.Contains(err.Error(), "belongs to eth0") {
 		t.Errorf("ResolveTrunk with disagreeing name and MAC: %v", err)
+	}
+}
+
+// TestViewMatchesLinkByName: one read of every link and address gives
+// each link the addresses a read of that link alone gives (IPv6
+// link-local left out), and Addresses lists them all, loopback aside.
+func TestViewMatchesLinkByName(t *testing.T) {
+	_, h := nstest.New(t)
+	n := hostnet.Net{Handle: h}
+	for i, cidrs := range [][]string{{"192.0.2.10/24", "192.0.2.11/24", "2001:db8::10/64"}, {"198.51.100.7/24"}, nil} {
+		l := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("d%d", i)}, PeerName: fmt.Sprintf("d%dp", i)}
+		if err := h.LinkAdd(l); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.LinkSetUp(l); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cidrs {
+			a, _ := netlink.ParseAddr(c)
+			if err := h.AddrAdd(l, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	v, err := n.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromLinks []hostnet.Owner
+	for _, name := range []string{"d0", "d1", "d2"} {
+		alone, ok, err := n.LinkByName(name)
+		if err != nil || !ok {
+			t.Fatalf("LinkByName(%s): %v %v", name, ok, err)
+		}
+		inView, ok := v.LinkByName(name)
+		if !ok || !reflect.DeepEqual(inView, alone) {
+			t.Errorf("%s in the view = %+v, alone = %+v", name, inView, alone)
+		}
+		for _, p := range alone.Addrs {
+			fromLinks = append(fromLinks, hostnet.Owner{Link: name, Prefix: p})
+		}
+	}
+	if len(fromLinks) != 4 || !reflect.DeepEqual(v.Addresses(), fromLinks) {
+		t.Errorf("Addresses() = %v, want %v (4 addresses)", v.Addresses(), fromLinks)
+	}
+	if _, ok := v.LinkByName("nope"); ok {
+		t.Error("a missing link found")
 	}
 }

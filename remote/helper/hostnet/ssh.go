@@ -8,8 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/kasmfleet/push/remote/helper/internal/nlsafe"
 )
 
 // SSHConnection finds the SSH_CONNECTION of the session the helper runs
@@ -74,42 +72,46 @@ func ParseSSHConnection(v string) (client, server netip.Addr, err error) {
 	return client.Unmap(), server.Unmap(), nil
 }
 
-// Session finds the links carrying the SSH session described by v;
-// all are the host's addresses (Addresses).
-func (n Net) Session(v string, all []Owner) (SSHSession, error) {
-	client, server, err := ParseSSHConnection(v)
+// Session finds the links carrying the SSH session described by conn.
+func (v View) Session(conn string) (SSHSession, error) {
+	client, server, err := ParseSSHConnection(conn)
 	if err != nil {
 		return SSHSession{}, err
 	}
 	s := SSHSession{Client: client, Server: server}
-	if l, ok := OwnerOf(all, server); ok {
+	if l, ok := OwnerOf(v.Addresses(), server); ok {
 		s.Links = append(s.Links, l)
 	}
-	routes, err := n.h().RouteGet(net.IP(client.AsSlice()))
+	routes, err := v.n.h().RouteGet(net.IP(client.AsSlice()))
 	if err == nil && len(routes) > 0 && routes[0].LinkIndex > 0 {
-		if l, err := n.h().LinkByIndex(routes[0].LinkIndex); err == nil && l.Attrs().Name != "lo" {
-			s.Links = append(s.Links, l.Attrs().Name)
+		if l, ok := v.byIndex(routes[0].LinkIndex); ok && l != "lo" {
+			s.Links = append(s.Links, l)
 		}
 	}
-	s.Links = n.withLowerLinks(uniq(s.Links))
+	s.Links = v.withLowerLinks(uniq(s.Links))
 	return s, nil
+}
+
+func (v View) byIndex(i int) (string, bool) {
+	for _, l := range v.links {
+		if l.Attrs().Index == i {
+			return l.Attrs().Name, true
+		}
+	}
+	return "", false
 }
 
 // withLowerLinks adds the links under each named one: the parent of a
 // VLAN or macvlan, the ports of a bridge or bond. Changing those would
 // cut the session as surely as changing the link itself.
-func (n Net) withLowerLinks(names []string) []string {
-	links, err := nlsafe.LinkList(n.h())
-	if err != nil {
-		return names
-	}
+func (v View) withLowerLinks(names []string) []string {
 	byIndex := map[int]string{}
-	for _, l := range links {
+	for _, l := range v.links {
 		byIndex[l.Attrs().Index] = l.Attrs().Name
 	}
 	out := append([]string(nil), names...)
 	for i := 0; i < len(out); i++ {
-		for _, l := range links {
+		for _, l := range v.links {
 			a := l.Attrs()
 			if a.Name != out[i] {
 				if byIndex[a.MasterIndex] == out[i] {
