@@ -18,15 +18,15 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	cfg := helper.Config{Version: version, Clock: time.Now, EndMark: os.Getenv(proto.EndMarkEnv)}
+	cfg := helper.Config{Version: version, Clock: time.Now, EndMark: os.Getenv(proto.EndMarkEnv),
+		Interruptible: func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		}}
 	if os.Getenv("PUSH_HELPER_TRACE") == "1" {
 		cfg.Trace = os.Stderr // a line per apply step and per change sent to Docker
 	}
 	if fifo := os.Getenv("PUSH_HELPER_STEP"); fifo != "" {
 		cfg.Trace = helper.StepTrace(os.Stderr, fifo) // and wait on fifo before each step
 	}
-	code := helper.Main(ctx, cfg, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(helper.Main(context.Background(), cfg, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -40,6 +40,14 @@ type Config struct {
 	// code ("MARK 2"): push's run script execs the helper, so the
 	// helper itself ends push's frame (proto.EndMarkEnv).
 	EndMark string
+	// Interruptible, when set, is called before a verb that changes the
+	// host (apply, verify, restore) runs, and returns the context it runs
+	// in: push-helper's cancels it on SIGINT or SIGTERM, so that the verb
+	// stops between steps and cleans up. A read-only verb (facts, plan,
+	// version) runs without it and dies of such a signal, losing nothing
+	// (its host lock is an flock): watching signals starts a thread, and
+	// on a loaded host that was ~2 ms of CPU per check (docs/benchmarks.md).
+	Interruptible func(context.Context) (context.Context, context.CancelFunc)
 	// Executable is the helper's own file ("" asks the OS).
 	Executable string
 	// SSHConnection overrides the session lookup (tests).

@@ -263,3 +263,33 @@ func TestRestoreWithoutDocker(t *testing.T) {
 		t.Errorf("SNAT rules %+v, want %+v", st.Rules, want)
 	}
 }
+
+// TestInterruptibleOnlyWhenChanging: the verbs that change the host run
+// in the context Interruptible gives (push-helper's is cancelled by
+// SIGINT and SIGTERM), and stop it when done; read-only verbs do without
+// (watching signals costs a thread).
+func TestInterruptibleOnlyWhenChanging(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  bool
+	}{
+		{[]string{"version"}, "", false},
+		{nil, `{"version":1,"verb":"facts","spec":{}}`, false},
+		{nil, `{"version":1,"verb":"plan","spec":{"trunk":{"nic":"no-such-nic0"}}}`, false},
+		{nil, `{"version":1,"verb":"apply","spec":{"trunk":{"nic":"no-such-nic0"}}}`, true},
+		{nil, `{"version":1,"verb":"verify","spec":{}}`, true},
+		{[]string{"restore"}, "", true},
+	} {
+		called, stopped := false, false
+		cfg := Config{Version: "test", Root: t.TempDir(), DockerSocket: "/nonexistent/docker.sock",
+			Interruptible: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				called = true
+				return ctx, func() { stopped = true }
+			}}
+		Main(context.Background(), cfg, tc.args, strings.NewReader(tc.stdin), io.Discard, io.Discard)
+		if called != tc.want || stopped != tc.want {
+			t.Errorf("%v %s: Interruptible called %v, stopped %v; want %v", tc.args, tc.stdin, called, stopped, tc.want)
+		}
+	}
+}

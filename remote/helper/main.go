@@ -49,6 +49,11 @@ func Main(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdou
 		writeResult(stdout, res)
 		return proto.ExitFailed
 	}
+	if cfg.Interruptible != nil && req.Verb.Changes() {
+		var stop context.CancelFunc
+		ctx, stop = cfg.Interruptible(ctx)
+		defer stop()
+	}
 	res, code = New(cfg).Run(ctx, req)
 	if err := writeResult(stdout, res); err != nil {
 		fmt.Fprintf(stderr, "push-helper: write result: %v\n", err)

@@ -24,6 +24,16 @@ const (
 	VerbVersion Verb = "version" // the helper's own version and sha256
 )
 
+// Changes reports whether v may change the host (verify makes and removes
+// probe namespaces and links).
+func (v Verb) Changes() bool {
+	switch v {
+	case VerbApply, VerbVerify, VerbRestore:
+		return true
+	}
+	return false
+}
+
 // Request is the single JSON document a helper reads on stdin.
 type Request struct {
 	Version int       `json:"version"`
