@@ -6,9 +6,8 @@ package verify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"net/url"
@@ -216,7 +215,5 @@ func ipNet(p netip.Prefix) *net.IPNet {
 
 // linkName is a short unique name for a probe link ("pp" + 8 hex).
 func linkName(prefix string) string {
-	var b [4]byte
-	rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
+	return fmt.Sprintf("%s%08x", prefix, rand.Uint32())
 }
