@@ -68,17 +68,21 @@ func linkOf(l netlink.Link, addrs []netip.Prefix) Link {
 	return Link{Name: a.Name, Index: a.Index, MAC: a.HardwareAddr.String(), Up: a.Flags&net.FlagUp != 0, Type: l.Type(), Addrs: addrs}
 }
 
-// prefixes are the addresses push considers: all but IPv6 link-local.
+// prefixes are the addresses push considers (considered).
 func prefixes(addrs []netlink.Addr) []netip.Prefix {
 	var out []netip.Prefix
 	for _, ad := range addrs {
-		p, ok := toPrefix(ad.IPNet)
-		if !ok || (p.Addr().Is6() && p.Addr().IsLinkLocalUnicast()) {
-			continue
+		if p, ok := considered(ad); ok {
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	return out
+}
+
+// considered reads an address push considers: any but IPv6 link-local.
+func considered(ad netlink.Addr) (netip.Prefix, bool) {
+	p, ok := toPrefix(ad.IPNet)
+	return p, ok && !(p.Addr().Is6() && p.Addr().IsLinkLocalUnicast())
 }
 
 // sharesMAC are link types that copy their lower link's MAC address.

@@ -19,7 +19,7 @@ import (
 type View struct {
 	n     Net
 	links []netlink.Link
-	addrs map[int][]netip.Prefix // by link index (prefixes)
+	addrs map[int][]netip.Prefix // by link index (considered)
 }
 
 // Read takes a View of the host.
@@ -34,7 +34,9 @@ func (n Net) Read() (View, error) {
 	}
 	v := View{n: n, links: links, addrs: map[int][]netip.Prefix{}}
 	for _, a := range all {
-		v.addrs[a.LinkIndex] = append(v.addrs[a.LinkIndex], prefixes([]netlink.Addr{a})...)
+		if p, ok := considered(a); ok {
+			v.addrs[a.LinkIndex] = append(v.addrs[a.LinkIndex], p)
+		}
 	}
 	return v, nil
 }
