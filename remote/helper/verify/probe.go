@@ -26,7 +26,9 @@ import (
 // current one when nil).
 type Prober struct {
 	Handle *netlink.Handle
-	// Timeout bounds each network exchange (default 3s).
+	// Timeout bounds each network exchange (default 10s: a TCP connect
+	// sends its SYN at 0, 1, 3 and 7 s, so a busy gateway may miss two;
+	// with 3s a connect got one retry, and a loaded lab once lost both).
 	Timeout time.Duration
 }
 
@@ -41,7 +43,7 @@ func (p Prober) timeout() time.Duration {
 	if p.Timeout > 0 {
 		return p.Timeout
 	}
-	return 3 * time.Second
+	return 10 * time.Second
 }
 
 // probe is one namespace with one link in it.
