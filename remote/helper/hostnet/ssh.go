@@ -82,33 +82,30 @@ func (v View) Session(conn string) (SSHSession, error) {
 	if l, ok := OwnerOf(v.Addresses(), server); ok {
 		s.Links = append(s.Links, l)
 	}
+	names := v.names()
 	routes, err := v.n.h().RouteGet(net.IP(client.AsSlice()))
 	if err == nil && len(routes) > 0 && routes[0].LinkIndex > 0 {
-		if l, ok := v.byIndex(routes[0].LinkIndex); ok && l != "lo" {
+		if l, ok := names[routes[0].LinkIndex]; ok && l != "lo" {
 			s.Links = append(s.Links, l)
 		}
 	}
-	s.Links = v.withLowerLinks(uniq(s.Links))
+	s.Links = v.withLowerLinks(uniq(s.Links), names)
 	return s, nil
 }
 
-func (v View) byIndex(i int) (string, bool) {
+// names are the links' names by index.
+func (v View) names() map[int]string {
+	out := map[int]string{}
 	for _, l := range v.links {
-		if l.Attrs().Index == i {
-			return l.Attrs().Name, true
-		}
+		out[l.Attrs().Index] = l.Attrs().Name
 	}
-	return "", false
+	return out
 }
 
 // withLowerLinks adds the links under each named one: the parent of a
 // VLAN or macvlan, the ports of a bridge or bond. Changing those would
 // cut the session as surely as changing the link itself.
-func (v View) withLowerLinks(names []string) []string {
-	byIndex := map[int]string{}
-	for _, l := range v.links {
-		byIndex[l.Attrs().Index] = l.Attrs().Name
-	}
+func (v View) withLowerLinks(names []string, byIndex map[int]string) []string {
 	out := append([]string(nil), names...)
 	for i := 0; i < len(out); i++ {
 		for _, l := range v.links {

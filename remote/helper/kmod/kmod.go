@@ -41,13 +41,14 @@ func (h Host) Load(ctx context.Context, module string) error {
 // Persisted reports whether the module loads at boot: named in any
 // modules-load.d file or in the admin's /etc/modules.
 func (h Host) Persisted(module string) bool {
-	if lists(filepath.Join(h.Root, PersistFile), module) {
+	own := filepath.Join(h.Root, PersistFile)
+	if lists(own, module) {
 		return true // push's own file: where a converged host has it
 	}
 	files, _ := filepath.Glob(filepath.Join(h.Root, "/etc/modules-load.d/*.conf"))
 	files = append(files, filepath.Join(h.Root, "/etc/modules"))
 	for _, f := range files {
-		if lists(f, module) {
+		if f != own && lists(f, module) {
 			return true
 		}
 	}
