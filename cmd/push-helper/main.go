@@ -23,7 +23,7 @@ func main() {
 			return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		}}
 	if os.Getenv("PUSH_HELPER_TRACE") == "1" {
-		cfg.Trace = os.Stderr // a line per apply step and per change sent to Docker
+		cfg.Trace = os.Stderr // a line per apply step and per request sent to Docker
 	}
 	if fifo := os.Getenv("PUSH_HELPER_STEP"); fifo != "" {
 		cfg.Trace = helper.StepTrace(os.Stderr, fifo) // and wait on fifo before each step

@@ -56,7 +56,7 @@ type Config struct {
 	// for real.
 	Run func(ctx context.Context, name string, args ...string) error
 	// Trace, when set, gets a line as each apply step starts and ends
-	// and as each change request reaches Docker (PUSH_HELPER_TRACE=1).
+	// and as each request reaches Docker (PUSH_HELPER_TRACE=1).
 	Trace io.Writer
 	// Clock, when set, times the run: the result then says how long each
 	// phase and each action took (push-helper sets it; tests leave it nil

@@ -147,12 +147,18 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	cl := docker.NewClient(h.cfg.DockerSocket)
 	defer cl.Close()
 	if h.cfg.Trace != nil {
-		cl.Sent = func(method, path string) { h.trace("docker %s %s sent", method, path) }
+		cl.Sent = func(method, path string) {
+			if method == "GET" {
+				h.trace("read docker %s %s", method, path)
+				return
+			}
+			h.trace("docker %s %s sent", method, path)
+		}
 	}
 	watch := h.stopwatch(res)
 	if verb == proto.VerbVerify {
 		defer watch.lap("verify")
-		return h.verify(ctx, spec, cl, res)
+		return h.verify(ctx, spec, cl, nil, res)
 	}
 	obs, err := h.observe(ctx, spec, cl, verb == proto.VerbFacts)
 	if err != nil {
@@ -208,7 +214,7 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 	res.Facts = h.facts(spec, after)
 	if opts.Verify {
 		defer watch.lap("verify")
-		return h.verify(ctx, spec, cl, res)
+		return h.verify(ctx, spec, cl, after.Networks, res)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -64,6 +65,16 @@ func TestApplyEveryFlavour(t *testing.T) {
 			res = r.verified(ctx, spec)
 			for _, c := range res.Checks {
 				t.Logf("%s: check %s: %s: got %s", r.agent.Name, c.Network, c.What, c.Got)
+			}
+			// A no-change apply with verify reads Docker once: verify
+			// uses observe's list and inspects only the bridge it probes
+			// (the VLAN networks hold push's reserved probe address).
+			res, reads := r.dockerReads(ctx, spec)
+			if len(res.Actions) != 0 || len(res.Checks) != 5 || !allOK(res.Checks) {
+				t.Errorf("no-change apply with verify:\n%s%s", actionsText(res), checksText(res))
+			}
+			if want := map[string]int{"ping": 1, "list": 1, "inspect": 1}; !maps.Equal(reads, want) {
+				t.Errorf("docker reads of a no-change apply with verify: %v, want %v", reads, want)
 			}
 		})
 	}

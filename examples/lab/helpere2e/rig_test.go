@@ -201,17 +201,48 @@ func (r *rig) converged(ctx context.Context, spec proto.HostSpec) {
 func (r *rig) verified(ctx context.Context, spec proto.HostSpec) proto.Result {
 	r.t.Helper()
 	res, code := r.helper(ctx, proto.VerbVerify, spec, proto.Options{})
-	ok := code == proto.ExitOK && res.Error == "" && len(res.Checks) > 0
-	for _, c := range res.Checks {
-		ok = ok && c.OK
-	}
-	if !ok {
+	if code != proto.ExitOK || res.Error != "" || len(res.Checks) == 0 || !allOK(res.Checks) {
 		r.t.Fatalf("%s verify: exit %d, error %q\n%s", r.agent.Name, code, res.Error, checksText(res))
 	}
 	if left := r.sh(ctx, "ip -o link show | awk -F': ' '{print $2}' | grep -E '^(pp|pv)[0-9a-f]{8}' || true"); strings.TrimSpace(left) != "" {
 		r.t.Fatalf("%s: probe links left after verify: %s", r.agent.Name, left)
 	}
 	return res
+}
+
+// dockerReads runs a no-change apply with verify, as push's re-run of a
+// converged fleet does, and counts the Docker reads in the helper's
+// trace by kind: "ping", "list", "inspect" (any other path by itself).
+func (r *rig) dockerReads(ctx context.Context, spec proto.HostSpec) (proto.Result, map[string]int) {
+	r.t.Helper()
+	req, _ := json.Marshal(proto.Request{Version: proto.Version, Verb: proto.VerbApply, Spec: &spec,
+		Options: proto.Options{Verify: true, Holder: "e2e@" + r.t.Name()}})
+	script := "PUSH_HELPER_TRACE=1 " + r.path + " 2>/tmp/push-trace; rc=$?; echo ---trace---; cat /tmp/push-trace; exit $rc"
+	out, code, err := r.exec(ctx, script, req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	out, trace, _ := strings.Cut(out, "---trace---\n")
+	var res proto.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != proto.ExitOK {
+		r.t.Fatalf("%s apply with verify: exit %d, %v: %q", r.agent.Name, code, err, out)
+	}
+	reads := map[string]int{}
+	for _, line := range strings.Split(trace, "\n") {
+		path, ok := strings.CutPrefix(line, "push-helper: read docker GET ")
+		switch _, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/"); {
+		case !ok:
+		case path == "/_ping":
+			reads["ping"]++
+		case rest == "networks":
+			reads["list"]++
+		case strings.HasPrefix(rest, "networks/"):
+			reads["inspect"]++
+		default:
+			reads[path]++
+		}
+	}
+	return res, reads
 }
 
 // planCPU is the helper's own CPU time (user+sys) for one plan, the
@@ -251,6 +282,15 @@ func actionsText(res proto.Result) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+func allOK(checks []proto.Check) bool {
+	for _, c := range checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return true
 }
 
 func checksText(res proto.Result) string {

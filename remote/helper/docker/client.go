@@ -27,9 +27,9 @@ type Client struct {
 	socket     string
 	apiVersion string   // path prefix "/v1.41", set by Negotiate
 	version    *Version // what Negotiate learned
-	// Sent, when set, is called once a request that changes something
-	// has been written to the daemon (tracing, and tests that interrupt
-	// push while Docker works).
+	// Sent, when set, is called once a request has been written to the
+	// daemon (tracing, and tests that interrupt push while Docker works
+	// or count its reads).
 	Sent func(method, path string)
 }
 
@@ -295,7 +295,7 @@ func (c *Client) request(ctx context.Context, method, path string, data []byte) 
 		return http1.Response{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	req := http1.Request{Method: method, Host: "docker", Path: path, Body: data}
-	if c.Sent != nil && method != "GET" {
+	if c.Sent != nil {
 		req.Wrote = func() { c.Sent(method, path) }
 	}
 	resp, err := http1.Do(ctx, conn, req)
