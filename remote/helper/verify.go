@@ -17,11 +17,12 @@ import (
 // the network, so they run at once; their checks keep the spec's order.
 //
 // listed are the networks as Docker lists them, when this run has just
-// read them (apply's observe or read back); nil reads them now. Only a
-// probe that must know its network's endpoints, so as not to take a
-// session's address, inspects it: a bridge's, and a VLAN network's
-// without push's reserved probe address (a hand-made one). On a lab
-// agent that spares a no-change apply five of its seven Docker calls.
+// read them (apply's observe or read back); nil reads them now. A
+// network push created holds its probe's address reserved (an auxiliary
+// address, which the list shows); only a probe of one without (made by
+// hand, or by an older push) inspects it for its endpoints, so as not to
+// take a session's address. On a lab agent a no-change apply with verify
+// then reads Docker twice (its version and the list), not eight times.
 func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Client, listed map[string]docker.Network, res *proto.Result) error {
 	p := verify.Prober{Handle: h.cfg.Net.Handle}
 	var trunk string
@@ -64,11 +65,18 @@ func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Cli
 			continue
 		}
 		n, ok := nets[b.Name]
-		n, err := withEndpoints(n)
-		if err != nil {
-			return err
+		probe := docker.BridgeProbe(b)
+		reserved := probe.IsValid() && n.Aux[docker.ProbeAux] == probe.String()
+		if !reserved {
+			var err error
+			if n, err = withEndpoints(n); err != nil {
+				return err
+			}
 		}
 		br, err := bridgeOf(b, n)
+		if reserved {
+			br.Probe = probe
+		}
 		if !ok || err != nil {
 			if err == nil {
 				err = fmt.Errorf("docker network %s does not exist", b.Name)

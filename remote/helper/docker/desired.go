@@ -2,6 +2,7 @@ package docker
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/kasmfleet/push/remote/proto"
 )
@@ -55,7 +56,35 @@ func FromBridge(b proto.BridgeNetwork, agent string) Network {
 	if b.SourceIP != "" {
 		n.Options[OptMasquerade] = "false"
 	}
+	if p := BridgeProbe(b); p.IsValid() {
+		n.Aux = map[string]string{ProbeAux: p.String()}
+	}
 	return Normalize(n)
+}
+
+// BridgeProbe is the address push reserves (as a Docker auxiliary
+// address) for verify's probe of a source-NATed bridge: the highest host
+// address of its subnet that is not the gateway. Docker hands out
+// addresses from the bottom, so the reservation takes nothing a session
+// would get before the subnet is full, and verify need not ask Docker
+// which addresses sessions hold. None (the zero Addr) when verify does
+// not probe b, or Docker chooses its subnet.
+func BridgeProbe(b proto.BridgeNetwork) netip.Addr {
+	subnet, err := netip.ParsePrefix(b.Subnet)
+	if b.SourceIP == "" || b.VerifyURL == "" || err != nil || !subnet.Addr().Is4() || subnet.Bits() > 30 {
+		return netip.Addr{}
+	}
+	subnet = subnet.Masked()
+	top := subnet.Addr().As4()
+	host := uint32(1)<<(32-subnet.Bits()) - 1
+	for i := range top {
+		top[i] |= byte(host >> (8 * (3 - i)))
+	}
+	probe := netip.AddrFrom4(top).Prev() // below the broadcast address
+	if gw, err := netip.ParseAddr(b.Gateway); err == nil && gw == probe {
+		probe = probe.Prev()
+	}
+	return probe
 }
 
 func labels(agent string) map[string]string {

@@ -154,6 +154,37 @@ func clone(m map[string]string) map[string]string {
 	return out
 }
 
+// A source-NATed bridge that verify probes reserves the top host address
+// of its subnet (not its gateway) for the probe; no other bridge does.
+func TestBridgeProbe(t *testing.T) {
+	snat := proto.BridgeNetwork{Name: "z_custom_a", Bridge: "z_custom_a", Subnet: "172.19.0.0/16",
+		SourceIP: "198.51.100.111", VerifyURL: "http://198.51.100.1:8080/"}
+	with := func(f func(*proto.BridgeNetwork)) proto.BridgeNetwork { b := snat; f(&b); return b }
+	for _, tc := range []struct {
+		name string
+		b    proto.BridgeNetwork
+		want string
+	}{
+		{"snat and verify", snat, "172.19.255.254"},
+		{"subnet not masked", with(func(b *proto.BridgeNetwork) { b.Subnet = "172.19.3.4/24" }), "172.19.3.254"},
+		{"gateway on top", with(func(b *proto.BridgeNetwork) { b.Gateway = "172.19.255.254" }), "172.19.255.253"},
+		{"smallest", with(func(b *proto.BridgeNetwork) { b.Subnet = "192.0.2.8/30" }), "192.0.2.10"},
+		{"too small", with(func(b *proto.BridgeNetwork) { b.Subnet = "192.0.2.8/31" }), ""},
+		{"no verify url", with(func(b *proto.BridgeNetwork) { b.VerifyURL = "" }), ""},
+		{"no source ip", with(func(b *proto.BridgeNetwork) { b.SourceIP = "" }), ""},
+		{"docker's subnet", with(func(b *proto.BridgeNetwork) { b.Subnet = "" }), ""},
+	} {
+		got := BridgeProbe(tc.b)
+		if (got.IsValid() || tc.want != "") && got.String() != tc.want {
+			t.Errorf("%s: BridgeProbe = %v, want %q", tc.name, got, tc.want)
+		}
+		n := FromBridge(tc.b, "kasm-agent-1")
+		if aux := n.Aux[ProbeAux]; aux != tc.want || (tc.want == "" && n.Aux != nil) {
+			t.Errorf("%s: FromBridge aux %v, want %q", tc.name, n.Aux, tc.want)
+		}
+	}
+}
+
 func TestBridgeName(t *testing.T) {
 	for _, tc := range []struct {
 		n    Network

@@ -147,6 +147,9 @@ type Bridge struct {
 	Gateway netip.Addr
 	// InUse are addresses the probe must not take (containers').
 	InUse []netip.Addr
+	// Probe, when valid, is the probe's own address, reserved in Docker
+	// (docker.BridgeProbe); InUse is then not needed.
+	Probe netip.Addr
 }
 
 // SNAT probes a bridge network with source NAT: from a veth on the
@@ -169,9 +172,11 @@ func (p Prober) SNAT(ctx context.Context, b Bridge, sourceIP, verifyURL string) 
 			return fail(err)
 		}
 	}
-	addr, err := freeAddr(b.Subnet, append(b.InUse, b.Gateway))
-	if err != nil {
-		return fail(err)
+	addr := b.Probe
+	if !addr.IsValid() {
+		if addr, err = freeAddr(b.Subnet, append(b.InUse, b.Gateway)); err != nil {
+			return fail(err)
+		}
 	}
 	pr, err := newProbe(p)
 	if err != nil {

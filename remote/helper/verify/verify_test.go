@@ -138,6 +138,12 @@ func TestSNATProbe(t *testing.T) {
 	if checks[0].OK || !strings.Contains(checks[0].Error, "saw 198.51.100.111") {
 		t.Fatalf("wrong source accepted: %+v", checks)
 	}
+	// A probe address reserved in Docker is the one the probe takes.
+	b.Probe = netip.MustParseAddr("172.19.0.200")
+	checks = answers.SNAT(ctx, b, "198.51.100.112", url)
+	if checks[0].OK || !strings.Contains(checks[0].Error, "from probe 172.19.0.200") {
+		t.Fatalf("probe with a reserved address: %+v, want it to probe from 172.19.0.200", checks)
+	}
 	if left := probeLinks(t, l.agentH); len(left) > 0 {
 		t.Fatalf("probe links left: %v", left)
 	}
