@@ -40,21 +40,24 @@ func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Cli
 			return err
 		}
 	}
-	withEndpoints := func(n docker.Network) (docker.Network, error) {
-		if n.ID == "" { // no such network: its probe says so
-			return n, nil
+	// forProbe is n ready for a probe from address probe: as listed when
+	// Docker holds probe reserved, else inspected for its endpoints.
+	forProbe := func(n docker.Network, probe netip.Addr) (docker.Network, bool, error) {
+		if probe.IsValid() && n.Aux[docker.ProbeAux] == probe.String() {
+			return n, true, nil
 		}
-		return cl.Inspect(ctx, n.ID)
+		if n.ID == "" { // no such network: its probe says so
+			return n, false, nil
+		}
+		n, err := cl.Inspect(ctx, n.ID)
+		return n, false, err
 	}
 	var probes []func() []proto.Check
 	for _, v := range spec.VLANs {
-		n := nets[v.Name]
-		reserved := v.ProbeIP != "" && n.Aux[docker.ProbeAux] == v.ProbeIP
-		if !reserved {
-			var err error
-			if n, err = withEndpoints(n); err != nil {
-				return err
-			}
+		want, _ := netip.ParseAddr(v.ProbeIP)
+		n, reserved, err := forProbe(nets[v.Name], want)
+		if err != nil {
+			return err
 		}
 		probes = append(probes, func() []proto.Check {
 			return p.VLAN(ctx, v, docker.Parent(trunk, v.VID), verify.ProbeAddrs(v, reserved, inUse(n)))
@@ -66,12 +69,9 @@ func (h *Helper) verify(ctx context.Context, spec proto.HostSpec, cl *docker.Cli
 		}
 		n, ok := nets[b.Name]
 		probe := docker.BridgeProbe(b)
-		reserved := probe.IsValid() && n.Aux[docker.ProbeAux] == probe.String()
-		if !reserved {
-			var err error
-			if n, err = withEndpoints(n); err != nil {
-				return err
-			}
+		n, reserved, err := forProbe(n, probe)
+		if err != nil {
+			return err
 		}
 		br, err := bridgeOf(b, n)
 		if reserved {
