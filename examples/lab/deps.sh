@@ -7,7 +7,7 @@ set -euo pipefail
 declare -A why=(
 	[qemu-system-x86]="runs the agent and gateway VMs"
 	[qemu-utils]="qemu-img makes the VM disks"
-	[debootstrap]="builds the VMs' Debian root filesystem"
+	[mmdebstrap]="builds the VMs' Debian root filesystem"
 	[e2fsprogs]="mkfs.ext4 makes the root disk image"
 	[cpio]="packs the VMs' initramfs"
 	[busybox-static]="the initramfs's shell and tools"

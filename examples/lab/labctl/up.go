@@ -148,7 +148,7 @@ func buildImages(ctx context.Context, c config) (map[string]string, error) {
 func buildImage(ctx context.Context, c config, variant string) (labvm.Image, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.labRoot, "image", "build.sh"), variant)
 	cmd.Stderr = os.Stderr
-	// Interrupted, the whole build goes (debootstrap and its children).
+	// Interrupted, the whole build goes (mmdebstrap and its children).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	out, err := cmd.Output()
