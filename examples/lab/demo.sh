@@ -19,8 +19,9 @@ fi
 "$lab/deps.sh" lab # the Debian packages the lab needs, installed when missing
 
 # push is built first (make demo depends on make build): beside the
-# compiler, debootstrap took twice as long, even with the compile at the
-# lowest priority (docs/benchmarks.md, make demo on a fresh machine).
+# compiler, the image's root filesystem (then made by debootstrap) took
+# twice as long, even with the compile at the lowest priority
+# (docs/benchmarks.md, make demo on a fresh machine).
 say "bringing the lab up (first run builds the VM image: a few minutes)"
 "$lab/lab.sh" up demo # the gateway and kasm-agent-1..3; a full lab already up is used
 
