@@ -85,12 +85,18 @@ func (d Dir) WriteState(s *State) error {
 	if err != nil {
 		return fmt.Errorf("encode lab state: %w", err)
 	}
-	tmp := d.LabJSON() + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write lab state: %w", err)
-	}
-	if err := os.Rename(tmp, d.LabJSON()); err != nil {
+	if err := WriteAside(d.LabJSON(), append(b, '\n')); err != nil {
 		return fmt.Errorf("write lab state: %w", err)
 	}
 	return nil
+}
+
+// WriteAside writes b to path through a file beside it and a rename, so
+// that a process polling for path never reads it empty or half written.
+func WriteAside(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

@@ -59,13 +59,9 @@ func run(ctx context.Context, dir topology.Dir, listen string) error {
 	u := *srv.URL
 	u.User = nil
 	log.Printf("vcsim: serving %s (user %s)", u.String(), Username)
-	// Written aside and renamed: labctl takes the file's existence as
-	// ready and reads the URL from it, so it must never see it empty.
-	tmp := dir.VCSimReady() + ".tmp"
-	if err := os.WriteFile(tmp, []byte(u.String()+"\n"), 0o644); err != nil {
-		return fmt.Errorf("write ready: %w", err)
-	}
-	if err := os.Rename(tmp, dir.VCSimReady()); err != nil {
+	// labctl takes the file's existence as ready and reads the URL from
+	// it, so it must never see it empty.
+	if err := topology.WriteAside(dir.VCSimReady(), []byte(u.String()+"\n")); err != nil {
 		return fmt.Errorf("write ready: %w", err)
 	}
 	<-ctx.Done()
