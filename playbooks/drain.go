@@ -23,9 +23,11 @@ type Drainer interface {
 type Drain struct {
 	// Drainer is nil when push only waits for the sessions to end.
 	Drainer Drainer
-	// Timeout bounds the wait; Poll is how often the helper is asked
-	// whether sessions remain.
-	Timeout, Poll time.Duration
+	// Timeout bounds the wait for sessions to end. Each helper run that
+	// asks whether sessions remain waits up to Wait on the host for them
+	// to end (re-reading Docker there every second), and Poll
+	// spaces two such runs.
+	Timeout, Wait, Poll time.Duration
 	// Ledger, when set, remembers drained hosts across runs.
 	Ledger Ledger
 }
@@ -65,7 +67,7 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 	var busy []string
 	var err error
 	if earlier {
-		busy, err = j.busy(ctx, h)
+		busy, err = j.busy(ctx, h, 0)
 	} else {
 		var a runner.Answer
 		if a, busy, err = j.applyUnlessBusy(ctx, h, step); len(busy) == 0 {
@@ -92,13 +94,17 @@ func (j Job) drained(ctx context.Context, h Host, step func(string)) (runner.Ans
 	}
 	deadline := time.Now().Add(d.Timeout)
 	for len(busy) > 0 {
+		remain := len(busy)
 		select {
 		case <-ctx.Done():
-			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepWait,
-				Err: fmt.Errorf("interrupted while %d sessions remain; left unchanged: %w", len(busy), ctx.Err())})
 		case <-time.After(d.Poll):
+			busy, err = j.busy(ctx, h, min(time.Until(deadline), d.Wait))
 		}
-		if busy, err = j.busy(ctx, h); err != nil {
+		if ctx.Err() != nil { // also while the helper waited on the host
+			return runner.Answer{}, j.undrainAfter(h, step, &runner.HostError{Host: h.Name, Step: StepWait,
+				Err: fmt.Errorf("interrupted while %d sessions remain; left unchanged: %w", remain, ctx.Err())})
+		}
+		if err != nil {
 			return runner.Answer{}, j.undrainAfter(h, step, err)
 		}
 		if len(busy) > 0 && !time.Now().Before(deadline) {
@@ -141,9 +147,14 @@ func (j Job) applyUnlessBusy(ctx context.Context, h Host, step func(string)) (ru
 // busy asks the helper for a plan and returns the sessions blocking it,
 // or none when a drain would not be enough to let apply through (a
 // refusal for another reason): apply then reports it as it would anyway.
+// The helper waits up to wait (rounded up to seconds) for them to end.
 // It is kept out of the progress (which shows the apply as before).
-func (j Job) busy(ctx context.Context, h Host) ([]string, error) {
-	res, _, err := j.Transport.Helper(ctx, h, Request(ModePlan, h, j.Run), func(string) {})
+func (j Job) busy(ctx context.Context, h Host, wait time.Duration) ([]string, error) {
+	req := Request(ModePlan, h, j.Run)
+	if wait > 0 {
+		req.Options.WaitForSessions = int((wait + time.Second - 1) / time.Second)
+	}
+	res, _, err := j.Transport.Helper(ctx, h, req, func(string) {})
 	if err != nil {
 		return nil, err
 	}

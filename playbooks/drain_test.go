@@ -3,6 +3,7 @@ package playbooks
 import (
 	"context"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,11 @@ type sessionFleet struct {
 	timeline  []string
 	runs      int // helper runs, plans included
 	ledger    ledger
+	waits     []int // how long each plan asked the helper to wait for sessions
+	// ctx is the job's (Background when nil); with cancelOnWait, a plan
+	// that would wait for sessions cancels it instead, as Ctrl-C would.
+	ctx          context.Context
+	cancelOnWait context.CancelFunc
 }
 
 // ledger is an in-memory playbooks.Ledger.
@@ -52,9 +58,16 @@ func (f *sessionFleet) log(s string) {
 	f.timeline = append(f.timeline, s)
 }
 
-func (f *sessionFleet) Helper(_ context.Context, h Host, req proto.Request, _ func(string)) (proto.Result, int, error) {
+func (f *sessionFleet) Helper(ctx context.Context, h Host, req proto.Request, _ func(string)) (proto.Result, int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if req.Verb == proto.VerbPlan {
+		f.waits = append(f.waits, req.Options.WaitForSessions)
+		if req.Options.WaitForSessions > 0 && f.cancelOnWait != nil {
+			f.cancelOnWait()
+			return proto.Result{}, 0, ctx.Err()
+		}
+	}
 	if !f.double.Enabled(h.Name) && !f.stuck[h.Name] {
 		for _, s := range f.sessions[h.Name] {
 			f.double.EndSession(h.Name, s)
@@ -125,13 +138,16 @@ func drainJob(t *testing.T, f *sessionFleet, timeout time.Duration, hosts ...str
 		f.sessions[h] = []string{h + "-s1"}
 		hs = append(hs, Host{Name: h})
 	}
-	d := &Drain{Drainer: kasmDrainer{c: c, f: f}, Timeout: timeout, Poll: time.Millisecond}
+	d := &Drain{Drainer: kasmDrainer{c: c, f: f}, Timeout: timeout, Wait: 20 * time.Second, Poll: time.Millisecond}
 	if f.ledger != nil {
 		d.Ledger = f.ledger
 	}
 	j := Job{Mode: ModeApply, Hosts: hs, Transport: f, Drain: d, Run: RunOptions{ForceDisconnect: f.force},
 		Options: runner.Options{Forks: 1, Batches: []runner.Size{{N: 1}}, MaxFailures: runner.Size{N: len(hosts)}}}
-	return j.Go(context.Background())
+	if f.ctx == nil {
+		f.ctx = context.Background()
+	}
+	return j.Go(f.ctx)
 }
 
 // caFile writes the double's CA where the client reads it.
@@ -183,6 +199,25 @@ func TestDrainRolling(t *testing.T) {
 			t.Errorf("%s ends disabled", h)
 		}
 	}
+	// One plan per drained host, and each waits on the host (Drain.Wait).
+	if got := fmt.Sprint(f.waits); got != "[20 20 20]" {
+		t.Fatalf("plans asked the helper to wait %s seconds; want [20 20 20]", got)
+	}
+}
+
+// Ctrl-C while the helper waits on the host for sessions to end: the
+// host is reported unchanged, and enabled again.
+func TestDrainInterruptedWhileHelperWaits(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &sessionFleet{stuck: map[string]bool{"a1": true}, ctx: ctx, cancelOnWait: cancel}
+	err := drainJob(t, f, time.Hour, "a1").Hosts[0].Err
+	if err == nil || !strings.Contains(err.Error(), "interrupted while 1 sessions remain; left unchanged") {
+		t.Fatalf("a1: %v", err)
+	}
+	if got := strings.Join(f.timeline, "|"); got != "disable a1|enable a1" {
+		t.Fatalf("timeline %s; want disable, then enable, and no apply", got)
+	}
 }
 
 // A host with sessions that never end is reported, left unchanged and
@@ -200,6 +235,10 @@ func TestDrainTimeout(t *testing.T) {
 	}
 	if !f.double.Enabled("a1") || !f.double.Enabled("a2") {
 		t.Fatal("every agent must end enabled")
+	}
+	// Past the deadline, the helper is asked without waiting.
+	if got := fmt.Sprint(f.waits); got != "[0 0]" {
+		t.Fatalf("plans asked the helper to wait %s seconds; want [0 0]", got)
 	}
 }
 

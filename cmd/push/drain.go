@@ -18,13 +18,19 @@ import (
 	"github.com/kasmfleet/push/remote/kasm"
 )
 
-// drainPoll is how often a drained host is asked whether sessions remain.
-const drainPoll = 5 * time.Second
+// A drained host is asked whether sessions remain by a helper run that
+// waits up to drainWait on the host for them to end (half of --timeout
+// when that is shorter), drainPoll after the previous one.
+const (
+	drainWait = 20 * time.Second
+	drainPoll = time.Second
+)
 
 // drain is how apply drains hosts, from the inventory (and
 // --drain-timeout): Kasm's API, the rollout's commands, or a wait only.
-func drain(inv *inventory.Inventory, timeout *time.Duration) (*playbooks.Drain, error) {
-	d := &playbooks.Drain{Timeout: inv.Rollout.DrainWait(), Poll: drainPoll}
+// opTimeout is --timeout, which bounds each helper run.
+func drain(inv *inventory.Inventory, timeout *time.Duration, opTimeout time.Duration) (*playbooks.Drain, error) {
+	d := &playbooks.Drain{Timeout: inv.Rollout.DrainWait(), Wait: min(drainWait, opTimeout/2), Poll: drainPoll}
 	if timeout != nil {
 		d.Timeout = *timeout
 	}

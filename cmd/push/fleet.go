@@ -92,7 +92,7 @@ func (f *fleetFlags) playbook(mode playbooks.Mode, inv *inventory.Inventory) (pl
 		return playbooks.Playbook{}, err
 	}
 	if mode == playbooks.ModeApply {
-		if pb.Drain, err = drain(inv, f.drainTimeout); err != nil {
+		if pb.Drain, err = drain(inv, f.drainTimeout, f.timeout); err != nil {
 			return playbooks.Playbook{}, err
 		}
 	}

@@ -186,6 +186,13 @@ func (h *Helper) runSpec(ctx context.Context, verb proto.Verb, spec proto.HostSp
 		return err
 	}
 	if verb == proto.VerbPlan {
+		if opts.WaitForSessions > 0 {
+			steps, err = h.waitForSessions(ctx, spec, cl, &obs, steps, opts)
+			watch.lap("wait for sessions")
+			if err != nil {
+				return err
+			}
+		}
 		res.Facts = h.facts(spec, obs)
 		res.Actions = actions(steps)
 		return nil

@@ -68,6 +68,11 @@ type Options struct {
 	// with CodeBusy, so push drains the host first. Most hosts have
 	// nothing blocked, and are spared a plan before their apply.
 	UnlessBusy bool `json:"unless_busy,omitempty"`
+	// WaitForSessions, with plan, is how many seconds the helper may
+	// wait for the containers that block a change (Blocking) to leave
+	// before it answers, re-reading Docker every second: push's
+	// drain waits in one exec per WaitForSessions, not one per poll.
+	WaitForSessions int `json:"wait_for_sessions,omitempty"`
 }
 
 // ExitCode is the helper's process exit status.

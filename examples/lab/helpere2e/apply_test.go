@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,8 +161,23 @@ func TestRefusesNetworkWithContainers(t *testing.T) {
 		t.Fatalf("network replaced despite its container: %s → %s", id, now)
 	}
 
+	// A plan that may wait for sessions (push's drain): while e2e_holder
+	// stays, it answers blocked once its wait is over; when the container
+	// leaves during the wait, it answers with nothing blocked.
+	res, code = r.helper(ctx, proto.VerbPlan, drifted, proto.Options{WaitForSessions: 1})
+	if code != proto.ExitChanges || !slices.Equal(proto.Blocking(res.Actions), []string{"e2e_holder"}) {
+		t.Fatalf("plan waiting 1 s while e2e_holder stays: exit %d, error %q\n%s", code, res.Error, actionsText(res))
+	}
+	res, code, inspected := r.planWhileLeaving(ctx, drifted, id, "e2e_holder")
+	if code != proto.ExitChanges || res.Error != "" || len(proto.Blocking(res.Actions)) != 0 {
+		t.Fatalf("plan waiting while e2e_holder leaves: exit %d, error %q\n%s", code, res.Error, actionsText(res))
+	}
+	if inspected < 2 {
+		t.Fatalf("the helper inspected z_vlan150 %d times: it answered without waiting", inspected)
+	}
+
 	// The admin's own network of a name push wants is never replaced.
-	r.sh(ctx, "docker rm -f e2e_holder >/dev/null && docker network rm z_enclave_2 && docker network create --internal z_enclave_2 >/dev/null")
+	r.sh(ctx, "docker network rm z_enclave_2 && docker network create --internal z_enclave_2 >/dev/null")
 	res, code = r.helper(ctx, proto.VerbPlan, spec, proto.Options{Prune: true})
 	var others []proto.Action // besides recording the spec, which the drifted apply replaced
 	for _, a := range res.Actions {
@@ -189,4 +207,32 @@ func TestRefusesTheSessionInterface(t *testing.T) {
 	if after := r.sh(ctx, "ip -br addr show eth0"); after != before {
 		t.Fatalf("eth0 changed: %q → %q", before, after)
 	}
+}
+
+// planWhileLeaving runs a plan of spec that may wait ten minutes for
+// sessions, and removes container once the helper has inspected the
+// network (its id) twice: the helper has then seen the container in its
+// first read, and is waiting. It returns the answer and how many times
+// the helper inspected the network.
+func (r *rig) planWhileLeaving(ctx context.Context, spec proto.HostSpec, id, container string) (proto.Result, int, int) {
+	r.t.Helper()
+	req, _ := json.Marshal(proto.Request{Version: proto.Version, Verb: proto.VerbPlan, Spec: &spec, Options: proto.Options{WaitForSessions: 600}})
+	if _, code, err := r.exec(ctx, "cat > /tmp/e2e-wait.json", req); err != nil || code != 0 {
+		r.t.Fatalf("write the request: exit %d, %v", code, err)
+	}
+	inspects := fmt.Sprintf(`grep -c 'GET .*/networks/%s$' /tmp/e2e-wait.trace`, id)
+	// The remover gives up after 5 minutes, so that it never outlives a
+	// helper that does not wait.
+	out, code, err := r.exec(ctx, fmt.Sprintf(`rm -f /tmp/e2e-wait.trace
+(i=0; until [ "$(%s 2>/dev/null)" -ge 2 ] 2>/dev/null || [ $i -ge 3000 ]; do sleep 0.1; i=$((i+1)); done; docker rm -f %s) >/dev/null 2>&1 &
+PUSH_HELPER_TRACE=1 %s < /tmp/e2e-wait.json 2>/tmp/e2e-wait.trace`, inspects, container, r.path), nil)
+	if err != nil {
+		r.t.Fatalf("plan while %s leaves: %v", container, err)
+	}
+	var res proto.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		r.t.Fatalf("plan while %s leaves: stdout is not a result: %v: %q", container, err, out)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(r.sh(ctx, inspects+" || true")))
+	return res, code, n
 }
